@@ -1,0 +1,146 @@
+/* ms_endpoint -- the enhanced endpoints' behaviour: welcome, replay, ping, control, get_metrics. */
+#include <stdlib.h>
+#include <string.h>
+#include "ms_coord.h"
+#include "ms_pyjson.h"
+#include "ms_render.h"
+#include "ms_server.h"
+
+/* The broadcaster's replay pace (asyncio.sleep(0.01) between buffered messages). */
+#define REPLAY_GAP_MS 10
+
+/* send_personal_message(text, client_id), then frees text. */
+static void reply(struct ms_conn *c, char *text)
+{
+    if (text)
+        ms_server_send_to_client(c->srv, c->client_id, text);
+    free(text);
+}
+
+static void send_coordinator_extras(struct ms_conn *c)
+{
+    struct ms_coord *co = c->srv->coord;
+    switch (c->route.ep) {
+    case MS_EP_WORKFLOW: {
+        const cJSON *wf = ms_coord_workflow(co, c->route.param);
+        if (wf) {
+            reply(c, ms_render_status(c->route.param, wf));
+            break;
+        }
+        cJSON *st = cJSON_CreateObject();
+        if (st && cJSON_AddStringToObject(st, "state", "pending") &&
+            cJSON_AddStringToObject(st, "message", "Workflow not started yet"))
+            reply(c, ms_render_status(c->route.param, st));
+        cJSON_Delete(st);
+        break;
+    }
+    case MS_EP_AGENT: {
+        /* The real server deadlocks here for a registered agent (PROTOCOL.md 2.2); the mock answers
+         * with the status it would have sent. An unknown agent gets nothing. */
+        const cJSON *ag = ms_coord_agent(co, c->route.param);
+        if (ag)
+            reply(c, ms_render_agent_status_object(c->route.param, ag));
+        break;
+    }
+    case MS_EP_COORDINATOR: {
+        cJSON *m = ms_coord_metrics(co);
+        if (m)
+            reply(c, ms_render_coordinator_metrics(NULL, m));
+        cJSON_Delete(m);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void ms_endpoint_on_open(struct ms_conn *c)
+{
+    struct ms_server *srv = c->srv;
+    char ts[32], room[MS_ROUTE_PARAM_MAX + 32];
+    ms_server_now_iso(ts, sizeof(ts));
+    int has_room = ms_route_room(&c->route, room, sizeof(room)) == 1;
+    reply(c, ms_render_welcome(ts, c->client_id, has_room ? room : NULL));
+    if (c->route.ep == MS_EP_WORKFLOW) {
+        /* Replay the room's broadcaster buffer to this client only, 10 ms apart, original text. */
+        size_t n = ms_state_buffer_count(srv->state, room);
+        for (size_t i = 0; i < n; i++) {
+            const char *m = ms_state_buffer_get(srv->state, room, i);
+            ms_conn_send_drip(c, m, strlen(m), i ? REPLAY_GAP_MS : 0);
+        }
+    }
+    if (srv->profile == MS_PROFILE_COORDINATOR)
+        send_coordinator_extras(c);
+}
+
+/* The workflow endpoint's control message (PROTOCOL.md 2.1). */
+static void on_control(struct ms_conn *c, const cJSON *msg)
+{
+    struct ms_server *srv = c->srv;
+    if (srv->profile != MS_PROFILE_COORDINATOR) {
+        reply(c, ms_render_error_reply("Coordinator not available"));
+        return;
+    }
+    const cJSON *action = cJSON_GetObjectItemCaseSensitive(msg, "action");
+    const char *a = cJSON_IsString(action) ? action->valuestring : NULL;
+    const char *id = c->route.param;
+    char text[MS_ROUTE_PARAM_MAX + 128];
+    if (a && !strcmp(a, "cancel")) {
+        if (ms_coord_cancel(srv->coord, id) == 0) {
+            snprintf(text, sizeof(text), "Workflow %s cancelled", id);
+            reply(c, ms_render_control_response("cancel", "success", text));
+        } else {
+            snprintf(text, sizeof(text), "Control action failed: Workflow '%s' not found", id);
+            reply(c, ms_render_error_reply(text));
+        }
+    } else if (a && !strcmp(a, "pause")) {
+        reply(c, ms_render_control_response("pause", "not_implemented",
+                                            "Pause functionality not yet implemented"));
+    } else if (a && !strcmp(a, "resume")) {
+        reply(c, ms_render_control_response("resume", "not_implemented",
+                                            "Resume functionality not yet implemented"));
+    } else {
+        char *s = ms_pyjson_str(action);
+        char *m = NULL;
+        if (s && asprintf(&m, "Unknown action: %s", s) < 0)
+            m = NULL;
+        if (m)
+            reply(c, ms_render_error_reply(m));
+        free(m);
+        free(s);
+    }
+}
+
+void ms_endpoint_on_message(struct ms_conn *c, const char *text, size_t len, int binary)
+{
+    if (binary) { /* receive_text() raises KeyError('text'): the endpoint returns, no close frame */
+        ms_conn_drop(c);
+        return;
+    }
+    cJSON *msg = ms_pyjson_parse(text, len, NULL, 0);
+    if (!msg) {
+        if (c->route.ep == MS_EP_WORKFLOW) /* only the workflow endpoint answers bad JSON */
+            reply(c, ms_render_error_reply("Invalid JSON format"));
+        return;
+    }
+    if (!cJSON_IsObject(msg)) { /* message.get() raises AttributeError: the endpoint returns */
+        cJSON_Delete(msg);
+        ms_conn_drop(c);
+        return;
+    }
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+    const char *t = cJSON_IsString(type) ? type->valuestring : "";
+    if (!strcmp(t, "ping")) {
+        reply(c, ms_render_pong());
+    } else if (c->route.ep == MS_EP_WORKFLOW && !strcmp(t, "control")) {
+        on_control(c, msg);
+    } else if (c->route.ep == MS_EP_COORDINATOR && !strcmp(t, "get_metrics") &&
+               c->srv->profile == MS_PROFILE_COORDINATOR) {
+        cJSON *m = ms_coord_metrics(c->srv->coord);
+        if (m)
+            reply(c, ms_render_coordinator_metrics(NULL, m));
+        cJSON_Delete(m);
+    }
+    /* everything else is silently ignored, as the real endpoints do */
+    cJSON_Delete(msg);
+}

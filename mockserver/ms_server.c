@@ -1,0 +1,278 @@
+/* ms_server -- builds the lws context, runs the loop, shuts down with 1012, and routes sends. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ms_err.h"
+#include "ms_map.h"
+#include "ms_pyjson.h"
+#include "ms_server.h"
+#include "ms_time.h"
+
+/* The only mutable globals: what a signal handler may touch. */
+static volatile sig_atomic_t interrupted;
+static struct lws_context *signal_ctx;
+
+void ms_server_stop(void)
+{
+    interrupted = 1;
+    if (signal_ctx)
+        lws_cancel_service(signal_ctx);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    ms_server_stop();
+}
+
+static const struct lws_protocols protocols[] = {
+    {"wsmock", ms_ws_callback, sizeof(struct ms_conn), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static int is_loopback_host(const char *h)
+{
+    return !strcmp(h, "127.0.0.1") || !strcmp(h, "localhost") || !strcmp(h, "::1") ||
+           !strncmp(h, "127.", 4);
+}
+
+/* Reads the --coordinator model file into the coordinator. Returns 0 or 1 (message printed). */
+static int load_coordinator_file(struct ms_server *srv, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "wsmock: cannot open --coordinator file %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int rc = 1;
+    for (;;) {
+        if (len + 4096 > cap) {
+            char *n = realloc(text, cap = cap * 2 + 8192);
+            if (!n)
+                goto out;
+            text = n;
+        }
+        size_t got = fread(text + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    char err[256], now[32];
+    cJSON *spec = ms_pyjson_parse(text, len, err, sizeof(err));
+    if (!spec) {
+        fprintf(stderr, "wsmock: %s: %s\n", path, err);
+        goto out;
+    }
+    ms_server_now_iso(now, sizeof(now));
+    if (ms_coord_load(srv->coord, spec, now, err, sizeof(err)))
+        fprintf(stderr, "wsmock: %s: %s\n", path, err);
+    else
+        rc = 0;
+    cJSON_Delete(spec);
+out:
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->opt = *opt;
+    srv->profile = opt->profile;
+    if (opt->have_seed)
+        ms_rng_seed(&srv->rng, opt->seed);
+    else
+        ms_rng_seed_random(&srv->rng);
+    srv->state = ms_state_new();
+    srv->coord = ms_coord_new();
+    srv->attempts = ms_map_new();
+    if (opt->journal_path) {
+        srv->journal_file = fopen(opt->journal_path, "w");
+        if (!srv->journal_file) {
+            fprintf(stderr, "wsmock: cannot write --journal %s: %s\n", opt->journal_path,
+                    strerror(errno));
+            return 1;
+        }
+    }
+    srv->journal = ms_journal_new(opt->journal_limit, srv->journal_file);
+    if (!srv->state || !srv->coord || !srv->attempts || !srv->journal) {
+        fprintf(stderr, "wsmock: out of memory\n");
+        return 1;
+    }
+    ms_journal_reset(srv->journal, ms_time_mono_ms());
+    if (opt->coordinator_path && load_coordinator_file(srv, opt->coordinator_path))
+        return 1;
+    if (opt->static_dir) {
+        if (!realpath(opt->static_dir, srv->static_root)) {
+            fprintf(stderr, "wsmock: --static %s: %s\n", opt->static_dir, strerror(errno));
+            return 1;
+        }
+    }
+    if (!is_loopback_host(opt->host))
+        fprintf(stderr,
+                "wsmock: warning: binding %s exposes the mock (and, unless --no-control, "
+                "its control API to loopback clients) beyond this machine\n",
+                opt->host);
+
+    lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR, NULL);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.port = opt->port;
+    info.iface = opt->host;
+    info.protocols = protocols;
+    info.user = srv;
+    if (!strchr(opt->host, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.vhost_name = "default";
+    info.timeout_secs = 20;
+    info.keepalive_timeout = 5;
+    /* lws never answers for us: every request reaches ms_ws_callback. */
+    srv->ctx = lws_create_context(&info);
+    if (!srv->ctx) {
+        fprintf(stderr, "wsmock: cannot listen on %s:%d (is the port already in use?)\n", opt->host,
+                opt->port);
+        return 1;
+    }
+    srv->vh = lws_get_vhost_by_name(srv->ctx, "default");
+    srv->port = srv->vh ? lws_get_vhost_listen_port(srv->vh) : opt->port;
+    return 0;
+}
+
+static void shutdown_deadline(lws_sorted_usec_list_t *sul)
+{
+    struct ms_server *srv = lws_container_of(sul, struct ms_server, sul_shutdown);
+    srv->shutting_down = 2; /* give up waiting for clients to answer the close */
+}
+
+/* Starts the shutdown: every session gets close 1012 (uvicorn's "service restart" on shutdown). */
+static void begin_shutdown(struct ms_server *srv)
+{
+    srv->shutting_down = 1;
+    for (struct ms_conn *c = srv->conns; c; c = c->next)
+        ms_conn_close(c, 1012, "");
+    lws_sul_schedule(srv->ctx, 0, &srv->sul_shutdown, shutdown_deadline, 2 * LWS_US_PER_SEC);
+}
+
+int ms_server_run(struct ms_server *srv)
+{
+    signal_ctx = srv->ctx;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    printf("wsmock listening on http://%s:%d\n",
+           strchr(srv->opt.host, ':') ? "[::1]" : srv->opt.host, srv->port);
+    fflush(stdout);
+    fprintf(stderr, "wsmock: profile %s, control API %s\n", ms_profile_name(srv->profile),
+            srv->opt.control ? "on" : "off");
+    while (lws_service(srv->ctx, 0) >= 0) {
+        if (interrupted && !srv->shutting_down)
+            begin_shutdown(srv);
+        if (srv->shutting_down && (!srv->conns || srv->shutting_down == 2))
+            break;
+    }
+    lws_sul_cancel(&srv->sul_shutdown);
+    return 0;
+}
+
+void ms_server_destroy(struct ms_server *srv)
+{
+    if (srv->ctx)
+        lws_context_destroy(srv->ctx);
+    signal_ctx = NULL;
+    srv->ctx = NULL;
+    ms_state_free(srv->state);
+    ms_coord_free(srv->coord);
+    ms_map_free(srv->attempts);
+    ms_journal_free(srv->journal);
+    if (srv->journal_file)
+        fclose(srv->journal_file);
+    memset(srv, 0, sizeof(*srv));
+}
+
+void ms_server_reset(struct ms_server *srv)
+{
+    ms_journal_reset(srv->journal, ms_time_mono_ms());
+    ms_map_clear(srv->attempts);
+    ms_state_reset(srv->state);
+    ms_coord_reset(srv->coord);
+    /* Live sessions stay open but are no longer registered, exactly like a backend whose manager
+     * forgot them: they keep their sockets, get no broadcasts and their replies go nowhere. */
+}
+
+cJSON *ms_server_event(const char *type)
+{
+    cJSON *ev = cJSON_CreateObject();
+    if (ev && !cJSON_AddStringToObject(ev, "type", type)) {
+        cJSON_Delete(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+void ms_server_journal(struct ms_server *srv, cJSON *ev)
+{
+    if (!ev)
+        return;
+    ms_journal_add(srv->journal, ev, ms_time_mono_ms());
+    if (srv->waiters)
+        ms_control_wake_waiters(srv);
+}
+
+void ms_server_now_iso(char *buf, size_t len)
+{
+    if (ms_time_iso(ms_time_now_us(), 1, buf, len) < 0 && len)
+        buf[0] = '\0';
+}
+
+int ms_server_send_to_client(struct ms_server *srv, const char *client_id, const char *text)
+{
+    struct ms_client *cl = client_id ? ms_state_client(srv->state, client_id) : NULL;
+    if (!cl || !cl->conn)
+        return 0;
+    return ms_conn_send(cl->conn, text, strlen(text), 0) == MS_OK;
+}
+
+/* Sends text to each record of a snapshot; returns how many sockets it was queued for. */
+static size_t send_snapshot(struct ms_client **m, size_t n, const char *text)
+{
+    size_t sent = 0, len = strlen(text);
+    for (size_t i = 0; i < n; i++)
+        if (m[i]->conn && ms_conn_send(m[i]->conn, text, len, 0) == MS_OK)
+            sent++;
+    return sent;
+}
+
+size_t ms_server_send_to_room(struct ms_server *srv, const char *room, const char *text)
+{
+    size_t n;
+    struct ms_client **m = ms_state_members(srv->state, room, &n);
+    if (!m)
+        return 0;
+    size_t sent = send_snapshot(m, n, text);
+    free(m);
+    return sent;
+}
+
+size_t ms_server_broadcast(struct ms_server *srv, const char *room, const char *text)
+{
+    if (ms_state_room_size(srv->state, room) == 0) {
+        ms_state_buffer_push(srv->state, room, text);
+        return 0;
+    }
+    return ms_server_send_to_room(srv, room, text);
+}
+
+size_t ms_server_send_to_all(struct ms_server *srv, const char *text)
+{
+    size_t n;
+    struct ms_client **m = ms_state_members(srv->state, NULL, &n);
+    if (!m)
+        return 0;
+    size_t sent = send_snapshot(m, n, text);
+    free(m);
+    return sent;
+}

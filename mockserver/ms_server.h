@@ -1,0 +1,221 @@
+/* ms_server -- one wsmock server: the lws context, the backend state, the journal, the connections.
+ */
+#ifndef MS_SERVER_H
+#define MS_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libwebsockets.h>
+#include "ms_coord.h"
+#include "ms_ids.h"
+#include "ms_journal.h"
+#include "ms_options.h"
+#include "ms_route.h"
+#include "ms_state.h"
+
+/* One queued outgoing WebSocket frame; payload follows LWS_PRE bytes of headroom. */
+struct ms_frame {
+    struct ms_frame *next;
+    size_t len;
+    int binary;
+    int64_t delay_ms; /* drip queue only: wait this long after the previous drip frame */
+    unsigned char buf[];
+};
+
+/* What an HTTP transaction is doing (HTTP connections only). */
+struct ms_http {
+    int method;      /* MS_HTTP_GET, ... */
+    char path[1024]; /* decoded path, no query */
+    char *body;      /* request body (POST), NUL-terminated */
+    size_t body_len;
+    int body_too_big;
+    /* the response being written */
+    int status;
+    const char *content_type;
+    char *resp;
+    size_t resp_len, resp_off;
+    int headers_sent;
+    int responding; /* a response is ready to be written */
+    /* a /__mock/journal long-poll in progress */
+    int waiting;
+    char wait_type[64], wait_path[1100]; /* "name=value" as lws copies query arguments */
+    struct ms_journal_filter wait_filter;
+    lws_sorted_usec_list_t sul_wait;
+    struct ms_conn *next_waiter;
+};
+
+enum { MS_HTTP_OTHER = 0, MS_HTTP_GET, MS_HTTP_POST, MS_HTTP_HEAD };
+
+/*
+ * Per-connection state: lws allocates one per wsi (the protocol's per_session_data) and zeroes it.
+ * An HTTP connection uses `http`; an upgraded one becomes a WebSocket session (ws == 1).
+ */
+struct ms_conn {
+    struct lws *wsi;
+    struct ms_server *srv;
+    uint64_t id;                 /* connection number in the journal */
+    int ws;                      /* 1 once ESTABLISHED */
+    struct ms_conn *prev, *next; /* the server's list of live WebSocket sessions */
+    /* what the upgrade asked for */
+    struct ms_route route;
+    char path[1024];
+    char *client_id; /* the id this session registered (owned) */
+    /* receive reassembly */
+    unsigned char *rx;
+    size_t rx_len, rx_cap;
+    int rx_binary;
+    /* send queue (bounded) and drip queue (timed sends: replays 10 ms apart) */
+    struct ms_frame *q_head, *q_tail;
+    size_t q_count;
+    struct ms_frame *drip_head, *drip_tail;
+    lws_sorted_usec_list_t sul_drip;
+    lws_sorted_usec_list_t sul_heartbeat;
+    /* how this session ends */
+    int close_code; /* >0: send a close frame with this code on the next WRITEABLE */
+    char close_reason[124];
+    int drop;            /* 1: end the TCP connection without a close frame */
+    int peer_close_code; /* the client's close frame, if any */
+    char peer_close_reason[124];
+    int peer_closed;
+    int closed_by_server; /* close_code or drop was ours */
+    struct ms_http http;
+};
+
+/* One per process. The event loop owns it; callbacks reach it through lws_context_user(). */
+struct ms_server {
+    struct ms_options opt;
+    struct lws_context *ctx;
+    struct lws_vhost *vh;
+    int port; /* the port actually bound */
+    struct ms_state *state;
+    struct ms_journal *journal;
+    FILE *journal_file;
+    struct ms_coord *coord;
+    enum ms_profile profile;
+    struct ms_rng rng;
+    uint64_t next_conn_id;
+    struct ms_conn *conns; /* live WebSocket sessions */
+    size_t conn_count;
+    struct ms_conn *waiters; /* HTTP connections long-polling the journal */
+    struct ms_map *attempts; /* path -> upgrade attempt count since start/reset (as uintptr_t) */
+    int shutting_down;
+    lws_sorted_usec_list_t sul_shutdown;
+    struct lws_http_mount mount; /* --static */
+    char static_root[4096];      /* realpath of --static */
+};
+
+/*
+ * Creates the server from options: binds, loads the coordinator model. Returns 0, or 1 after
+ * printing the reason to stderr (port in use, bad --coordinator file, bad --static dir, ...). On
+ * success the caller runs ms_server_run() and then ms_server_destroy().
+ */
+int ms_server_create(struct ms_server *srv, const struct ms_options *opt);
+/* Serves until ms_server_stop() (or a signal) and every session has been closed with 1012. Returns
+ * 0. */
+int ms_server_run(struct ms_server *srv);
+/* Frees everything ms_server_create() made. */
+void ms_server_destroy(struct ms_server *srv);
+/* Asks the loop to shut down (async-signal-safe). */
+void ms_server_stop(void);
+
+/* Clears journal, attempt counters, state, buffers, topics and the coordinator model. */
+void ms_server_reset(struct ms_server *srv);
+
+/* Adds an event to the journal (takes ownership of ev) and wakes matching long-polls. */
+void ms_server_journal(struct ms_server *srv, cJSON *ev);
+/* A new event object {"type":type} (NULL on OOM). */
+cJSON *ms_server_event(const char *type);
+
+/* naive UTC isoformat of now into buf (>= 32 bytes). */
+void ms_server_now_iso(char *buf, size_t len);
+
+/*
+ * Sends text to the connection that currently owns client_id, as ws_manager.send_personal_message
+ * does. Returns 1 if queued, 0 if the id is not registered (nothing sent). text is copied.
+ */
+int ms_server_send_to_client(struct ms_server *srv, const char *client_id, const char *text);
+/* Sends text to every member of room (broadcast_to_room: nothing if the room is empty). Returns the
+ * number of sockets it was queued for. */
+size_t ms_server_send_to_room(struct ms_server *srv, const char *room, const char *text);
+/* The broadcaster's _broadcast_to_room: as above, but a room with no members buffers the message.
+ * Returns the number of sockets reached (0 when buffered). */
+size_t ms_server_broadcast(struct ms_server *srv, const char *room, const char *text);
+/* Sends text to every registered client (POST /api/v1/ws/broadcast). Returns the count. */
+size_t ms_server_send_to_all(struct ms_server *srv, const char *text);
+
+/* ---- ms_conn.c: one WebSocket session's queue, timers and ending ---- */
+
+/* Queues a text (or binary) frame; copies data. Over --queue-limit the session is closed with 1008.
+ * Returns 0, MS_ERR_FULL or MS_ERR_OOM. */
+int ms_conn_send(struct ms_conn *c, const char *data, size_t len, int binary);
+/* Queues a frame to go out delay_ms after the previous drip frame (replays). While drip frames are
+ * pending, ms_conn_send() frames queue behind them to keep the order. */
+int ms_conn_send_drip(struct ms_conn *c, const char *data, size_t len, int64_t delay_ms);
+/* Ends the session with a close frame (code, reason) after what is already queued. */
+void ms_conn_close(struct ms_conn *c, int code, const char *reason);
+/* Ends the session without a close frame (the client sees 1006). */
+void ms_conn_drop(struct ms_conn *c);
+/* Starts the heartbeat timer (no-op when --heartbeat-ms is 0). */
+void ms_conn_start_heartbeat(struct ms_conn *c);
+/* Handles LWS_CALLBACK_SERVER_WRITEABLE for a session: one lws_write per call. Returns the
+ * callback's return value (-1 to close). */
+int ms_conn_writeable(struct ms_conn *c);
+/* Releases timers, queues and buffers (LWS_CALLBACK_CLOSED). */
+void ms_conn_release(struct ms_conn *c);
+
+/* ---- ms_ws.c: the lws protocol callback (HTTP and WebSocket) ---- */
+int ms_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                   size_t len);
+
+/* ---- ms_endpoint.c: what the enhanced endpoints do (PROTOCOL.md 2.1-2.3) ---- */
+
+/* After accept: the welcome, the workflow buffer replay, the coordinator-present extras. */
+void ms_endpoint_on_open(struct ms_conn *c);
+/* One complete client message (text already UTF-8 valid). May end the session (non-object JSON,
+ * binary frame). */
+void ms_endpoint_on_message(struct ms_conn *c, const char *text, size_t len, int binary);
+
+/* ---- ms_http.c: HTTP endpoints ---- */
+
+/* LWS_CALLBACK_HTTP: records method and path; answers now, or waits for the POST body. */
+int ms_http_begin(struct ms_conn *c, struct lws *wsi, const char *path);
+/* LWS_CALLBACK_HTTP_BODY: appends a chunk of the request body (bounded). */
+int ms_http_body(struct ms_conn *c, const void *in, size_t len);
+/* Handles a complete HTTP request (headers and, for POST, body). Sets up the response or a
+ * long-poll. Returns the lws callback value. */
+int ms_http_handle(struct ms_conn *c);
+/* Prepares a response (copies body) and asks for WRITEABLE. Returns 0, or -1 on OOM. */
+int ms_http_respond(struct ms_conn *c, int status, const char *content_type, const char *body,
+                    size_t len);
+/* Same, taking ownership of a malloc'd body. */
+int ms_http_respond_owned(struct ms_conn *c, int status, const char *content_type, char *body,
+                          size_t len);
+/* {"detail":detail} with status. */
+int ms_http_respond_detail(struct ms_conn *c, int status, const char *detail);
+/* HTTP WRITEABLE: writes headers, then the body in chunks. Returns the lws callback value. */
+int ms_http_writeable(struct ms_conn *c);
+/* Frees the transaction's buffers and cancels a long-poll (end of transaction or connection). */
+void ms_http_release(struct ms_conn *c);
+/* The value of query argument name (without '='), URL-decoded, copied into buf; NULL if absent. */
+const char *ms_http_arg(struct lws *wsi, const char *name, char *buf, int len);
+/* Writes a raw HTTP/1.1 response on an upgrade request (the 403 of WS-001). Returns 1 (handled). */
+int ms_http_refuse_upgrade(struct lws *wsi, int status);
+
+/* ---- ms_control.c: /__mock/ ---- */
+int ms_control_handle(struct ms_conn *c);
+/* Called after each journal event: completes long-polls that now have a matching event. */
+void ms_control_wake_waiters(struct ms_server *srv);
+/* Stops a connection's journal long-poll (it closed, or is being answered). */
+void ms_control_cancel_wait(struct ms_conn *c);
+
+/* ---- ms_legacy.c: /api/v1/ws/connect and its HTTP helpers ---- */
+void ms_legacy_on_message(struct ms_conn *c, const char *text, size_t len, int binary);
+int ms_legacy_http_broadcast(struct ms_conn *c);
+int ms_legacy_http_publish(struct ms_conn *c, const char *topic);
+
+/* ---- ms_static.c: --static ---- */
+/* Serves path from the static root (SPA fallback to index.html). Returns the lws callback value, or
+ * 1 if the path is not a static file (the caller answers 404). */
+int ms_static_serve(struct ms_conn *c, const char *path);
+
+#endif
