@@ -62,8 +62,11 @@ static const struct field metrics_fields[] = {{"kind", 's', 1},
 static const struct field error_fields[] = {
     {"kind", 's', 1},       {"target_type", 's', 1}, {"target_id", 's', 1}, {"message", 's', 1},
     {"error_type", 's', 0}, {"retryable", 'b', 0},   {"details", 'o', 0},   {NULL, 0, 0}};
-static const struct field raw_fields[] = {
-    {"room", 's', 1}, {"message", 'o', 0}, {"text", 's', 0}, {NULL, 0, 0}};
+static const struct field raw_fields[] = {{"room", 's', 1},
+                                          {"message", 'o', 0},
+                                          {"text", 's', 0},
+                                          {"buffer_if_empty", 'b', 0},
+                                          {NULL, 0, 0}};
 
 /* Checks body against the rules; writes the first problem into err. Returns 0 if valid. */
 static int check_fields(const cJSON *body, const struct field *rules, char *err, size_t len)
@@ -166,12 +169,7 @@ static size_t emit_error(struct ms_server *srv, const cJSON *b, const char *ts, 
                          char *err, size_t errlen)
 {
     const char *tt = str_or_null(b, "target_type"), *id = str_or_null(b, "target_id");
-    char room[MS_ROUTE_PARAM_MAX + 32];
-    if (!strcmp(tt, "coordinator"))
-        snprintf(room, sizeof(room), "coordinator_metrics");
-    else if (!strcmp(tt, "workflow") || !strcmp(tt, "agent"))
-        snprintf(room, sizeof(room), "%s_%s", tt, id);
-    else {
+    if (strcmp(tt, "coordinator") && strcmp(tt, "workflow") && strcmp(tt, "agent")) {
         snprintf(err, errlen, "field 'target_type' must be workflow, agent or coordinator");
         *text = NULL;
         return 0;
@@ -181,7 +179,21 @@ static size_t emit_error(struct ms_server *srv, const cJSON *b, const char *ts, 
         ms_render_error_broadcast(tt, id, str_or_null(b, "message"), et ? et : "Error",
                                   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "retryable")),
                                   cJSON_GetObjectItemCaseSensitive(b, "details"), ts);
-    return *text ? ms_server_broadcast(srv, room, *text) : 0;
+    if (!*text)
+        return 0;
+    /* Like progress and agent_status: workflow and agent targets go through the broadcaster's maps
+     * (nothing mapped: dropped); the coordinator room is addressed directly (empty: buffered). */
+    if (!strcmp(tt, "coordinator"))
+        return ms_server_broadcast(srv, "coordinator_metrics", *text);
+    if (!strcmp(tt, "workflow")) {
+        const char *room = ms_state_workflow_room(srv->state, id);
+        return room ? ms_server_broadcast(srv, room, *text) : 0;
+    }
+    const char *const *rooms = ms_state_agent_rooms(srv->state, id);
+    size_t n = 0;
+    for (size_t i = 0; rooms && rooms[i]; i++)
+        n += ms_server_broadcast(srv, rooms[i], *text);
+    return n;
 }
 
 static int emit(struct ms_conn *c, const cJSON *b)
@@ -203,7 +215,12 @@ static int emit(struct ms_conn *c, const cJSON *b)
         text = msg ? ms_pyjson_print(msg) : strdup(raw);
         if (!text)
             return -1;
-        delivered = ms_server_send_to_room(srv, str_or_null(b, "room"), text);
+        /* buffer_if_empty: the broadcaster's _broadcast_to_room, which buffers for an empty room
+         * (the only way to stage a workflow replay, PROTOCOL.md 3.3); else broadcast_to_room. */
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "buffer_if_empty")))
+            delivered = ms_server_broadcast(srv, str_or_null(b, "room"), text);
+        else
+            delivered = ms_server_send_to_room(srv, str_or_null(b, "room"), text);
     } else if (!cJSON_IsString(kind)) {
         return respond_error(c, 400, "field 'kind' must be a string");
     } else {

@@ -55,6 +55,20 @@ static void subscribe(struct ms_conn *c, const char *topic)
     }
 }
 
+/* Python's truthiness of a JSON value (None, false, 0, 0.0, "", [], {} are false). */
+static int truthy(const cJSON *v)
+{
+    if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))
+        return 0;
+    if (cJSON_IsString(v))
+        return v->valuestring[0] != '\0';
+    if (cJSON_IsArray(v) || cJSON_IsObject(v))
+        return v->child != NULL;
+    if (ms_pyjson_is_number(v))
+        return ms_pyjson_number(v) != 0.0;
+    return 1;
+}
+
 void ms_legacy_on_message(struct ms_conn *c, const char *text, size_t len, int binary)
 {
     if (binary) { /* receive_text() raises KeyError('text'); the legacy loop catches it */
@@ -76,11 +90,12 @@ void ms_legacy_on_message(struct ms_conn *c, const char *text, size_t len, int b
         return;
     }
     const cJSON *action = cJSON_GetObjectItemCaseSensitive(msg, "action");
+    const cJSON *topic = cJSON_GetObjectItemCaseSensitive(msg, "topic");
     const char *a = cJSON_IsString(action) ? action->valuestring : NULL;
+    /* `elif action == "subscribe" and topic:` -- without a truthy topic it is an unknown action */
     if (a && !strcmp(a, "ping")) {
         reply(c, ms_render_info("pong", NULL));
-    } else if (a && (!strcmp(a, "subscribe") || !strcmp(a, "unsubscribe"))) {
-        const cJSON *topic = cJSON_GetObjectItemCaseSensitive(msg, "topic");
+    } else if (a && (!strcmp(a, "subscribe") || !strcmp(a, "unsubscribe")) && truthy(topic)) {
         if (cJSON_IsArray(topic) || cJSON_IsObject(topic)) { /* a set member must be hashable */
             char what[64];
             snprintf(what, sizeof(what), "unhashable type: '%s'", ms_pyjson_type_name(topic));

@@ -1,5 +1,8 @@
 /* ms_server -- builds the lws context, runs the loop, shuts down with 1012, and routes sends. */
 #include <errno.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +81,31 @@ out:
     return rc;
 }
 
+static void log_line(int level, const char *line)
+{
+    (void)level;
+    fprintf(stderr, "wsmock: lws: %s", line);
+}
+
+/* Why binding host:port fails, found by trying it (lws does not report errno). */
+static const char *bind_error(const char *host, int port)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    char service[16];
+    snprintf(service, sizeof(service), "%d", port);
+    if (getaddrinfo(host, service, &hints, &ai) || !ai)
+        return "cannot resolve the address";
+    int fd = socket(ai->ai_family, SOCK_STREAM, 0), err = 0;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen))
+        err = errno;
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(ai);
+    return err == EADDRINUSE ? "the port is already in use" : err ? strerror(err) : "unknown error";
+}
+
 int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
 {
     memset(srv, 0, sizeof(*srv));
@@ -118,13 +146,15 @@ int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
                 "its control API to loopback clients) beyond this machine\n",
                 opt->host);
 
-    lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR, NULL);
+    /* lws explains a failed bind in three lines of its own; we say it in one (below). */
+    lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0, log_line);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = opt->port;
     info.iface = opt->host;
     info.protocols = protocols;
     info.user = srv;
+    info.options |= LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
     if (!strchr(opt->host, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.vhost_name = "default";
@@ -133,10 +163,12 @@ int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
     /* lws never answers for us: every request reaches ms_ws_callback. */
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
-        fprintf(stderr, "wsmock: cannot listen on %s:%d (is the port already in use?)\n", opt->host,
-                opt->port);
+        fprintf(stderr, "wsmock: cannot listen on %s port %d: %s\n", opt->host, opt->port,
+                bind_error(opt->host, opt->port));
         return 1;
     }
+    lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR | LLL_WARN,
+                      log_line);
     srv->vh = lws_get_vhost_by_name(srv->ctx, "default");
     srv->port = srv->vh ? lws_get_vhost_listen_port(srv->vh) : opt->port;
     return 0;

@@ -5,6 +5,7 @@
 #include "ms_ids.h"
 #include "ms_map.h"
 #include "ms_server.h"
+#include "ms_time.h"
 
 static struct ms_server *server_of(struct lws *wsi)
 {
@@ -313,6 +314,21 @@ static void closed(struct ms_conn *c)
     c->ws = 0;
 }
 
+/* LWS_CALLBACK_ADD_HEADERS (the 101 response): uvicorn's date and server headers. */
+static int add_uvicorn_headers(struct lws *wsi, void *in)
+{
+    struct lws_process_html_args *args = in;
+    char date[64];
+    ms_time_http_date(ms_time_now_us(), date, sizeof(date));
+    unsigned char **p = (unsigned char **)&args->p, *end = (unsigned char *)args->p + args->max_len;
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"date:",
+                                    (const unsigned char *)date, (int)strlen(date), p, end) ||
+        lws_add_http_header_by_name(
+            wsi, (const unsigned char *)"server:", (const unsigned char *)"uvicorn", 7, p, end))
+        return 1;
+    return 0;
+}
+
 int ms_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                    size_t len)
 {
@@ -343,6 +359,8 @@ int ms_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
             closed(c);
         return 0;
 
+    case LWS_CALLBACK_ADD_HEADERS:
+        return add_uvicorn_headers(wsi, in);
     case LWS_CALLBACK_HTTP:
         return ms_http_begin(c, wsi, in ? (const char *)in : "");
     case LWS_CALLBACK_HTTP_BODY:
