@@ -25,9 +25,9 @@ size_t ms_map_len(const struct ms_map *m);
 void ms_map_clear(struct ms_map *m);
 
 /*
- * Iteration in insertion order. Start with *it = 0; each call returns the next key (borrowed, valid until
- * that key is deleted) and stores its value in *value, or returns NULL at the end. Deleting the key just
- * returned is allowed during iteration; inserting is not.
+ * Iteration in insertion order. Start with *it = 0; each call returns the next key (borrowed, valid
+ * until that key is deleted) and stores its value in *value, or returns NULL at the end. Deleting
+ * the key just returned is allowed during iteration; inserting is not.
  */
 const char *ms_map_next(const struct ms_map *m, size_t *it, void **value);
 

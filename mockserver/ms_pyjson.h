@@ -1,4 +1,5 @@
-/* ms_pyjson -- JSON exactly as the Python backend reads and writes it (json.loads / compact json.dumps). */
+/* ms_pyjson -- JSON exactly as the Python backend reads and writes it (json.loads / compact
+ * json.dumps). */
 #ifndef MS_PYJSON_H
 #define MS_PYJSON_H
 
@@ -6,32 +7,34 @@
 #include <cjson/cJSON.h>
 
 /*
- * Numbers: Python keeps ints and floats apart ("1" stays 1, "1.0" and "1e5" become floats and print as
- * 1.0 and 100000.0). cJSON cannot, so every number this module creates or parses is a cJSON_Raw item
- * whose text is already Python's rendering: ints as their digits (any size), floats as repr(float).
- * Use ms_pyjson_number() to read a number item back. Plain cJSON number items (cJSON_CreateNumber) are
- * also accepted by every function here and treated as a float if not integral, else as an int.
+ * Numbers: Python keeps ints and floats apart ("1" stays 1, "1.0" and "1e5" become floats and print
+ * as 1.0 and 100000.0). cJSON cannot, so every number this module creates or parses is a cJSON_Raw
+ * item whose text is already Python's rendering: ints as their digits (any size), floats as
+ * repr(float). Use ms_pyjson_number() to read a number item back. Plain cJSON number items
+ * (cJSON_CreateNumber) are also accepted by every function here and treated as a float if not
+ * integral, else as an int.
  */
 
 /*
- * Parses like Python's json.loads(text): whitespace around the value is allowed, trailing data is an
- * error ("Extra data"), NaN / Infinity / -Infinity are accepted as floats (printed back as NaN,
- * Infinity, -Infinity), duplicate object keys keep the position of the first and the value of the last.
- * Returns a new tree (caller frees with cJSON_Delete) or NULL. On NULL, if err is non-NULL, writes
- * Python's JSONDecodeError text, e.g. "Expecting value: line 1 column 1 (char 0)", into err (errlen
- * bytes, always NUL-terminated); on OOM the text is "out of memory". text need not be NUL-terminated.
+ * Parses like Python's json.loads(text): whitespace around the value is allowed, trailing data is
+ * an error ("Extra data"), NaN / Infinity / -Infinity are accepted as floats (printed back as NaN,
+ * Infinity, -Infinity), duplicate object keys keep the position of the first and the value of the
+ * last. Returns a new tree (caller frees with cJSON_Delete) or NULL. On NULL, if err is non-NULL,
+ * writes Python's JSONDecodeError text, e.g. "Expecting value: line 1 column 1 (char 0)", into err
+ * (errlen bytes, always NUL-terminated); on OOM the text is "out of memory". text need not be
+ * NUL-terminated.
  */
 cJSON *ms_pyjson_parse(const char *text, size_t len, char *err, size_t errlen);
 
 /*
- * Renders like json.dumps(v, separators=(",", ":"), ensure_ascii=False): compact, keys in tree order,
- * non-ASCII as raw UTF-8, control characters escaped as Python does. Returns a new NUL-terminated
- * string; caller frees with free(). NULL on OOM.
+ * Renders like json.dumps(v, separators=(",", ":"), ensure_ascii=False): compact, keys in tree
+ * order, non-ASCII as raw UTF-8, control characters escaped as Python does. Returns a new
+ * NUL-terminated string; caller frees with free(). NULL on OOM.
  */
 char *ms_pyjson_print(const cJSON *item);
 
-/* Writes Python's repr(v) for a float ("0.0", "0.1", "1.1e-05", "1e+16", "inf" -> see below) into buf.
- * Non-finite values are written as JSON-dumps spells them: "NaN", "Infinity", "-Infinity".
+/* Writes Python's repr(v) for a float ("0.0", "0.1", "1.1e-05", "1e+16", "inf" -> see below) into
+ * buf. Non-finite values are written as JSON-dumps spells them: "NaN", "Infinity", "-Infinity".
  * Returns the length written (excluding NUL), or -1 if buf is too small. */
 int ms_pyfloat_repr(double v, char *buf, size_t len);
 
@@ -56,8 +59,9 @@ const char *ms_pyjson_type_name(const cJSON *item);
 
 /*
  * str(value) as Python prints it, e.g. in f"Unknown action: {action}": a string as its raw text,
- * None, True, False, 1, 1.0, [1, 'a', None], {'a': 1, 'b': [True]} (repr of the elements: strings in
- * quotes chosen like Python's repr). NULL item prints "None". Returns a new string; caller frees.
+ * None, True, False, 1, 1.0, [1, 'a', None], {'a': 1, 'b': [True]} (repr of the elements: strings
+ * in quotes chosen like Python's repr). NULL item prints "None". Returns a new string; caller
+ * frees.
  */
 char *ms_pyjson_str(const cJSON *item);
 

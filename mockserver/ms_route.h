@@ -5,11 +5,11 @@
 #include <stddef.h>
 
 enum ms_endpoint {
-    MS_EP_NONE = 0,     /* no WebSocket route: the upgrade is refused with 403 */
-    MS_EP_WORKFLOW,     /* /ws/workflow/{workflow_id} */
-    MS_EP_AGENT,        /* /ws/agent/{agent_name} */
-    MS_EP_COORDINATOR,  /* /ws/coordinator */
-    MS_EP_LEGACY,       /* /api/v1/ws/connect */
+    MS_EP_NONE = 0,    /* no WebSocket route: the upgrade is refused with 403 */
+    MS_EP_WORKFLOW,    /* /ws/workflow/{workflow_id} */
+    MS_EP_AGENT,       /* /ws/agent/{agent_name} */
+    MS_EP_COORDINATOR, /* /ws/coordinator */
+    MS_EP_LEGACY,      /* /api/v1/ws/connect */
 };
 
 #define MS_ROUTE_PARAM_MAX 256
@@ -20,10 +20,11 @@ struct ms_route {
 };
 
 /*
- * Matches an already URL-decoded path (no query string) against the WebSocket routes. A path parameter
- * matches Starlette's "[^/]+": non-empty, no '/'. Exact paths only: "/ws/coordinator/", "/ws/workflow",
- * "/ws/workflow/", "/ws/agent/a/b" match nothing. A parameter longer than MS_ROUTE_PARAM_MAX-1 bytes
- * matches nothing. Fills *out (ep MS_EP_NONE when nothing matches) and returns out->ep.
+ * Matches an already URL-decoded path (no query string) against the WebSocket routes. A path
+ * parameter matches Starlette's "[^/]+": non-empty, no '/'. Exact paths only: "/ws/coordinator/",
+ * "/ws/workflow",
+ * "/ws/workflow/", "/ws/agent/a/b" match nothing. A parameter longer than MS_ROUTE_PARAM_MAX-1
+ * bytes matches nothing. Fills *out (ep MS_EP_NONE when nothing matches) and returns out->ep.
  */
 enum ms_endpoint ms_route_match(const char *path, struct ms_route *out);
 
@@ -36,7 +37,8 @@ const char *ms_route_endpoint_name(enum ms_endpoint ep);
 
 /*
  * The room an endpoint's connection joins: "workflow_{id}", "agent_{name}", "coordinator_metrics";
- * legacy joins none (returns 0 and writes ""). Returns 1 if a room was written, -1 if len is too small.
+ * legacy joins none (returns 0 and writes ""). Returns 1 if a room was written, -1 if len is too
+ * small.
  */
 int ms_route_room(const struct ms_route *r, char *buf, size_t len);
 

@@ -5,7 +5,10 @@
 #include <CUnit/CUnit.h>
 
 /* One entry of a CU_TestInfo table; CMake registers each MS_TEST(case) as its own CTest test. */
-#define MS_TEST(fn) {#fn, fn}
+#define MS_TEST(fn)                                                                                \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
 
 /* Each test executable defines this table (terminated by CU_SUITE_INFO_NULL). */
 extern CU_SuiteInfo ms_test_suites[];

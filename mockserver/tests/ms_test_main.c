@@ -1,4 +1,5 @@
-/* ms_test_main -- CUnit runner shared by the unit-test executables: all cases, or one with --test. */
+/* ms_test_main -- CUnit runner shared by the unit-test executables: all cases, or one with --test.
+ */
 #include <stdio.h>
 #include <string.h>
 #include <CUnit/Basic.h>
