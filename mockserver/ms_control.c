@@ -333,6 +333,8 @@ static int journal(struct ms_conn *c)
         h->wait_filter.path = NULL;
     if (!wait || ms_journal_has(c->srv->journal, &h->wait_filter))
         return respond_journal(c);
+    /* lws would drop an HTTP connection that answers nothing for timeout_secs: allow the wait */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, (int)(wait / 1000) + 10);
     h->waiting = 1;
     h->next_waiter = c->srv->waiters;
     c->srv->waiters = c;
