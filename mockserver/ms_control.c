@@ -135,16 +135,22 @@ static size_t emit_progress(struct ms_server *srv, const cJSON *b, const char *t
     return *text && room ? ms_server_broadcast(srv, room, *text) : 0;
 }
 
+/* broadcast_agent_status: every room mapped to the agent; an unmapped agent drops the message. */
+static size_t broadcast_to_agent(struct ms_server *srv, const char *agent, const char *text)
+{
+    const char *const *rooms = ms_state_agent_rooms(srv->state, agent);
+    size_t n = 0;
+    for (size_t i = 0; rooms && rooms[i]; i++)
+        n += ms_server_broadcast(srv, rooms[i], text);
+    return n;
+}
+
 static size_t emit_agent_status(struct ms_server *srv, const cJSON *b, const char *ts, char **text)
 {
     const char *name = str_or_null(b, "agent_name");
     *text = ms_render_agent_status(name, ts, str_or_null(b, "status"),
                                    cJSON_GetObjectItemCaseSensitive(b, "metrics"));
-    const char *const *rooms = ms_state_agent_rooms(srv->state, name);
-    size_t n = 0;
-    for (size_t i = 0; *text && rooms && rooms[i]; i++)
-        n += ms_server_broadcast(srv, rooms[i], *text);
-    return n;
+    return *text ? broadcast_to_agent(srv, name, *text) : 0;
 }
 
 static size_t emit_metrics(struct ms_server *srv, const cJSON *b, const char *ts, char **text)
@@ -189,11 +195,7 @@ static size_t emit_error(struct ms_server *srv, const cJSON *b, const char *ts, 
         const char *room = ms_state_workflow_room(srv->state, id);
         return room ? ms_server_broadcast(srv, room, *text) : 0;
     }
-    const char *const *rooms = ms_state_agent_rooms(srv->state, id);
-    size_t n = 0;
-    for (size_t i = 0; rooms && rooms[i]; i++)
-        n += ms_server_broadcast(srv, rooms[i], *text);
-    return n;
+    return broadcast_to_agent(srv, id, *text);
 }
 
 static int emit(struct ms_conn *c, const cJSON *b)

@@ -6,7 +6,7 @@
 #include "ms_render.h"
 #include "ms_server.h"
 
-/* The broadcaster's replay pace (asyncio.sleep(0.01) between buffered messages). */
+/* The broadcaster's replay pace: 10 ms between buffered messages, as the backend awaits. */
 #define REPLAY_GAP_MS 10
 
 /* send_personal_message(text, client_id), then frees text. */

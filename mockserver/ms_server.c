@@ -300,11 +300,5 @@ size_t ms_server_broadcast(struct ms_server *srv, const char *room, const char *
 
 size_t ms_server_send_to_all(struct ms_server *srv, const char *text)
 {
-    size_t n;
-    struct ms_client **m = ms_state_members(srv->state, NULL, &n);
-    if (!m)
-        return 0;
-    size_t sent = send_snapshot(m, n, text);
-    free(m);
-    return sent;
+    return ms_server_send_to_room(srv, NULL, text); /* a NULL room means every registered client */
 }
