@@ -5,6 +5,7 @@
 #include "ms_err.h"
 #include "ms_render.h"
 #include "ms_server.h"
+#include "ms_utf8.h"
 
 /* The journal keeps at most this much of a frame's text. */
 #define JOURNAL_DATA_MAX 65536
@@ -87,11 +88,11 @@ static void drip_fire(lws_sorted_usec_list_t *sul)
     }
 }
 
-int ms_conn_send(struct ms_conn *c, const char *data, size_t len, int binary)
+int ms_conn_send(struct ms_conn *c, const char *data, size_t len, int op)
 {
     if (ending(c))
         return MS_ERR_INVALID;
-    struct ms_frame *f = frame_new(data, len, binary);
+    struct ms_frame *f = frame_new(data, len, op);
     if (!f)
         return MS_ERR_OOM;
     if (c->drip_head) { /* keep the order behind a replay in progress */
@@ -125,6 +126,7 @@ void ms_conn_close(struct ms_conn *c, int code, const char *reason)
 {
     if (ending(c))
         return;
+    ms_conn_resume(c); /* a stalled session still closes when told to */
     c->close_code = code;
     c->closed_by_server = 1;
     snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");
@@ -137,8 +139,28 @@ void ms_conn_drop(struct ms_conn *c)
 {
     if (c->drop)
         return;
+    ms_conn_resume(c);
     c->drop = 1;
     c->closed_by_server = 1;
+    lws_callback_on_writable(c->wsi);
+}
+
+void ms_conn_stall(struct ms_conn *c)
+{
+    if (c->stalled)
+        return;
+    c->stalled = 1;
+    lws_rx_flow_control(c->wsi, 0);
+    lws_sul_cancel(&c->sul_heartbeat);
+}
+
+void ms_conn_resume(struct ms_conn *c)
+{
+    if (!c->stalled)
+        return;
+    c->stalled = 0;
+    lws_rx_flow_control(c->wsi, 1);
+    ms_conn_start_heartbeat(c);
     lws_callback_on_writable(c->wsi);
 }
 
@@ -158,10 +180,10 @@ static void heartbeat_fire(lws_sorted_usec_list_t *sul)
 
 void ms_conn_start_heartbeat(struct ms_conn *c)
 {
-    if (c->srv->opt.heartbeat_ms <= 0)
+    if (c->srv->heartbeat_ms <= 0)
         return;
     lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul_heartbeat, heartbeat_fire,
-                     (lws_usec_t)c->srv->opt.heartbeat_ms * LWS_US_PER_MS);
+                     (lws_usec_t)c->srv->heartbeat_ms * LWS_US_PER_MS);
 }
 
 static void journal_frame_out(struct ms_conn *c, const struct ms_frame *f)
@@ -171,9 +193,13 @@ static void journal_frame_out(struct ms_conn *c, const struct ms_frame *f)
         return;
     cJSON_AddNumberToObject(ev, "conn", (double)c->id);
     cJSON_AddStringToObject(ev, "path", c->path);
-    cJSON_AddStringToObject(ev, "opcode", f->binary ? "binary" : "text");
+    static const char *const ops[] = {"text",         "binary",       "text",
+                                      "continuation", "continuation", "ping"};
+    cJSON_AddStringToObject(ev, "opcode", ops[f->binary]);
     cJSON_AddNumberToObject(ev, "size", (double)f->len);
-    if (f->binary) {
+    if (f->binary == MS_OP_TEXT_FIRST || f->binary == MS_OP_CONT)
+        cJSON_AddFalseToObject(ev, "fin");
+    if (f->binary == MS_OP_BINARY || !ms_utf8_valid(f->buf + LWS_PRE, f->len)) {
         cJSON_AddNullToObject(ev, "data");
     } else {
         size_t n = f->len < JOURNAL_DATA_MAX ? f->len : JOURNAL_DATA_MAX;
@@ -192,6 +218,8 @@ static void journal_frame_out(struct ms_conn *c, const struct ms_frame *f)
 
 int ms_conn_writeable(struct ms_conn *c)
 {
+    if (c->stalled && !c->drop)
+        return 0; /* a half-open peer: what is queued waits for the resume */
     if (c->drop) {
         /* No close frame: shut the socket so lws's own close handshake cannot reach the peer. */
         shutdown(lws_get_socket_fd(c->wsi), SHUT_RDWR);
@@ -203,8 +231,15 @@ int ms_conn_writeable(struct ms_conn *c)
         if (!c->q_head)
             c->q_tail = NULL;
         c->q_count--;
-        int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len,
-                          f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+        static const int wp[] = {
+            LWS_WRITE_TEXT,
+            LWS_WRITE_BINARY,
+            LWS_WRITE_TEXT | LWS_WRITE_NO_FIN,
+            LWS_WRITE_CONTINUATION | LWS_WRITE_NO_FIN,
+            LWS_WRITE_CONTINUATION,
+            LWS_WRITE_PING,
+        };
+        int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, (enum lws_write_protocol)wp[f->binary]);
         if (n < (int)f->len) {
             free(f);
             return -1;
@@ -225,6 +260,7 @@ int ms_conn_writeable(struct ms_conn *c)
 
 void ms_conn_release(struct ms_conn *c)
 {
+    ms_script_cancel_all(c);
     lws_sul_cancel(&c->sul_drip);
     lws_sul_cancel(&c->sul_heartbeat);
     free_list(c->q_head);

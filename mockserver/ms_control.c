@@ -1,6 +1,7 @@
 /* ms_control -- the /__mock/ control API: emit, journal (long-poll), reset, coordinator model. */
 #include <stdlib.h>
 #include <string.h>
+#include "ms_emit.h"
 #include "ms_pyjson.h"
 #include "ms_render.h"
 #include "ms_server.h"
@@ -34,169 +35,7 @@ static int is_loopback(struct lws *wsi)
 
 /* ---- emit ---- */
 
-/* Field rules for one kind: name, type ('s' string, 'z' string or null, 'n' number, 'i' int,
- * 'b' bool, 'o' object), required. */
-struct field {
-    const char *name;
-    char type;
-    int required;
-};
-
-static const struct field progress_fields[] = {
-    {"kind", 's', 1},  {"workflow_id", 's', 1}, {"state", 's', 1},   {"progress", 'n', 0},
-    {"stage", 'z', 0}, {"message", 'z', 0},     {"details", 'o', 0}, {NULL, 0, 0}};
-static const struct field agent_fields[] = {{"kind", 's', 1},
-                                            {"agent_name", 's', 1},
-                                            {"status", 's', 1},
-                                            {"metrics", 'o', 0},
-                                            {NULL, 0, 0}};
-static const struct field metrics_fields[] = {{"kind", 's', 1},
-                                              {"total_messages", 'i', 0},
-                                              {"total_workflows", 'i', 0},
-                                              {"registered_agents", 'i', 0},
-                                              {"healthy_agents", 'i', 0},
-                                              {"active_workflows", 'i', 0},
-                                              {"queue_size", 'i', 0},
-                                              {"dead_letters", 'i', 0},
-                                              {NULL, 0, 0}};
-static const struct field error_fields[] = {
-    {"kind", 's', 1},       {"target_type", 's', 1}, {"target_id", 's', 1}, {"message", 's', 1},
-    {"error_type", 's', 0}, {"retryable", 'b', 0},   {"details", 'o', 0},   {NULL, 0, 0}};
-static const struct field raw_fields[] = {{"room", 's', 1},
-                                          {"message", 'o', 0},
-                                          {"text", 's', 0},
-                                          {"buffer_if_empty", 'b', 0},
-                                          {NULL, 0, 0}};
-
-/* Checks body against the rules; writes the first problem into err. Returns 0 if valid. */
-static int check_fields(const cJSON *body, const struct field *rules, char *err, size_t len)
-{
-    for (const cJSON *m = body->child; m; m = m->next) {
-        const struct field *f = rules;
-        while (f->name && strcmp(f->name, m->string))
-            f++;
-        if (!f->name) {
-            snprintf(err, len, "unknown field '%s'", m->string);
-            return -1;
-        }
-        int ok = 0;
-        switch (f->type) {
-        case 's':
-            ok = cJSON_IsString(m);
-            break;
-        case 'z':
-            ok = cJSON_IsString(m) || cJSON_IsNull(m);
-            break;
-        case 'n':
-            ok = ms_pyjson_is_number(m);
-            break;
-        case 'i':
-            ok = ms_pyjson_is_int(m);
-            break;
-        case 'b':
-            ok = cJSON_IsBool(m);
-            break;
-        case 'o':
-            ok = cJSON_IsObject(m);
-            break;
-        }
-        if (!ok) {
-            static const char *names[] = {
-                ['s'] = "a string",   ['z'] = "a string or null", ['n'] = "a number",
-                ['i'] = "an integer", ['b'] = "true or false",    ['o'] = "an object"};
-            snprintf(err, len, "field '%s' must be %s", m->string, names[(unsigned char)f->type]);
-            return -1;
-        }
-    }
-    for (const struct field *f = rules; f->name; f++) {
-        if (f->required && !cJSON_GetObjectItemCaseSensitive(body, f->name)) {
-            snprintf(err, len, "missing field '%s'", f->name);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static const char *str_or_null(const cJSON *body, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static size_t emit_progress(struct ms_server *srv, const cJSON *b, const char *ts, char **text)
-{
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(b, "progress");
-    const char *wf = str_or_null(b, "workflow_id");
-    *text = ms_render_progress(wf, ts, str_or_null(b, "state"), p ? ms_pyjson_number(p) : 0.0,
-                               str_or_null(b, "stage"), str_or_null(b, "message"),
-                               cJSON_GetObjectItemCaseSensitive(b, "details"));
-    const char *room = ms_state_workflow_room(srv->state, wf);
-    /* broadcast_progress returns early when no client ever mapped the workflow: dropped */
-    return *text && room ? ms_server_broadcast(srv, room, *text) : 0;
-}
-
-/* broadcast_agent_status: every room mapped to the agent; an unmapped agent drops the message. */
-static size_t broadcast_to_agent(struct ms_server *srv, const char *agent, const char *text)
-{
-    const char *const *rooms = ms_state_agent_rooms(srv->state, agent);
-    size_t n = 0;
-    for (size_t i = 0; rooms && rooms[i]; i++)
-        n += ms_server_broadcast(srv, rooms[i], text);
-    return n;
-}
-
-static size_t emit_agent_status(struct ms_server *srv, const cJSON *b, const char *ts, char **text)
-{
-    const char *name = str_or_null(b, "agent_name");
-    *text = ms_render_agent_status(name, ts, str_or_null(b, "status"),
-                                   cJSON_GetObjectItemCaseSensitive(b, "metrics"));
-    return *text ? broadcast_to_agent(srv, name, *text) : 0;
-}
-
-static size_t emit_metrics(struct ms_server *srv, const cJSON *b, const char *ts, char **text)
-{
-    cJSON *m = cJSON_CreateObject();
-    for (const struct field *f = metrics_fields + 1; m && f->name; f++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, f->name);
-        cJSON *item = v ? ms_pyjson_dup(v) : ms_pyjson_int(0);
-        if (!item) {
-            cJSON_Delete(m);
-            m = NULL;
-            break;
-        }
-        cJSON_AddItemToObject(m, f->name, item);
-    }
-    *text = m ? ms_render_coordinator_metrics(ts, m) : NULL;
-    cJSON_Delete(m);
-    return *text ? ms_server_broadcast(srv, "coordinator_metrics", *text) : 0;
-}
-
-static size_t emit_error(struct ms_server *srv, const cJSON *b, const char *ts, char **text,
-                         char *err, size_t errlen)
-{
-    const char *tt = str_or_null(b, "target_type"), *id = str_or_null(b, "target_id");
-    if (strcmp(tt, "coordinator") && strcmp(tt, "workflow") && strcmp(tt, "agent")) {
-        snprintf(err, errlen, "field 'target_type' must be workflow, agent or coordinator");
-        *text = NULL;
-        return 0;
-    }
-    const char *et = str_or_null(b, "error_type");
-    *text =
-        ms_render_error_broadcast(tt, id, str_or_null(b, "message"), et ? et : "Error",
-                                  cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "retryable")),
-                                  cJSON_GetObjectItemCaseSensitive(b, "details"), ts);
-    if (!*text)
-        return 0;
-    /* Like progress and agent_status: workflow and agent targets go through the broadcaster's maps
-     * (nothing mapped: dropped); the coordinator room is addressed directly (empty: buffered). */
-    if (!strcmp(tt, "coordinator"))
-        return ms_server_broadcast(srv, "coordinator_metrics", *text);
-    if (!strcmp(tt, "workflow")) {
-        const char *room = ms_state_workflow_room(srv->state, id);
-        return room ? ms_server_broadcast(srv, room, *text) : 0;
-    }
-    return broadcast_to_agent(srv, id, *text);
-}
+static const char *const raw_keys[] = {"room", "message", "text", "buffer_if_empty", NULL};
 
 static int emit(struct ms_conn *c, const cJSON *b)
 {
@@ -205,54 +44,61 @@ static int emit(struct ms_conn *c, const cJSON *b)
     size_t delivered = 0;
     ms_server_now_iso(ts, sizeof(ts));
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(b, "kind");
+    int routed = 0;
     if (!kind) {
-        if (check_fields(b, raw_fields, err, sizeof(err)))
-            return respond_error(c, 400, err);
+        for (const cJSON *m = b->child; m; m = m->next) {
+            const char *const *k = raw_keys;
+            while (*k && strcmp(*k, m->string))
+                k++;
+            if (!*k) {
+                snprintf(err, sizeof(err), "unknown field '%s'", m->string);
+                return respond_error(c, 400, err);
+            }
+        }
+        const char *room = ms_emit_str(b, "room");
         const cJSON *msg = cJSON_GetObjectItemCaseSensitive(b, "message");
-        const char *raw = str_or_null(b, "text");
+        const cJSON *raw = cJSON_GetObjectItemCaseSensitive(b, "text");
+        const cJSON *bie = cJSON_GetObjectItemCaseSensitive(b, "buffer_if_empty");
+        if (!room)
+            return respond_error(c, 400,
+                                 cJSON_GetObjectItemCaseSensitive(b, "room")
+                                     ? "field 'room' must be a string"
+                                     : "missing field 'room'");
+        if (msg && !cJSON_IsObject(msg))
+            return respond_error(c, 400, "field 'message' must be an object");
+        if (raw && !cJSON_IsString(raw))
+            return respond_error(c, 400, "field 'text' must be a string");
+        if (bie && !cJSON_IsBool(bie))
+            return respond_error(c, 400, "field 'buffer_if_empty' must be true or false");
         if (!!msg == !!raw)
             return respond_error(c, 400,
                                  "a raw emit needs exactly one of 'message' (an object) "
                                  "or 'text' (a string)");
-        text = msg ? ms_pyjson_print(msg) : strdup(raw);
+        text = msg ? ms_pyjson_print(msg) : strdup(raw->valuestring);
         if (!text)
             return -1;
         /* buffer_if_empty: the broadcaster's _broadcast_to_room, which buffers for an empty room
          * (the only way to stage a workflow replay, PROTOCOL.md 3.3); else broadcast_to_room. */
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "buffer_if_empty")))
-            delivered = ms_server_broadcast(srv, str_or_null(b, "room"), text);
+        if (cJSON_IsTrue(bie))
+            delivered = ms_server_broadcast(srv, room, text);
         else
-            delivered = ms_server_send_to_room(srv, str_or_null(b, "room"), text);
+            delivered = ms_server_send_to_room(srv, room, text);
     } else if (!cJSON_IsString(kind)) {
         return respond_error(c, 400, "field 'kind' must be a string");
+    } else if (!ms_emit_known(kind->valuestring, &routed) || !routed) {
+        snprintf(err, sizeof(err),
+                 "unknown kind '%.100s' (expected progress, agent_status, coordinator_metrics "
+                 "or error; or a raw {\"room\":..,\"message\":{..}})",
+                 kind->valuestring);
+        return respond_error(c, 400, err);
     } else {
-        const char *k = kind->valuestring;
-        const struct field *rules = !strcmp(k, "progress")              ? progress_fields
-                                    : !strcmp(k, "agent_status")        ? agent_fields
-                                    : !strcmp(k, "coordinator_metrics") ? metrics_fields
-                                    : !strcmp(k, "error")               ? error_fields
-                                                                        : NULL;
-        if (!rules) {
-            snprintf(err, sizeof(err),
-                     "unknown kind '%.100s' (expected progress, agent_status, coordinator_metrics "
-                     "or error; or a raw {\"room\":..,\"message\":{..}})",
-                     k);
+        if (ms_emit_check(kind->valuestring, b, (const char *const[]){"kind", NULL}, 0, err,
+                          sizeof(err)))
             return respond_error(c, 400, err);
-        }
-        if (check_fields(b, rules, err, sizeof(err)))
-            return respond_error(c, 400, err);
-        if (rules == progress_fields)
-            delivered = emit_progress(srv, b, ts, &text);
-        else if (rules == agent_fields)
-            delivered = emit_agent_status(srv, b, ts, &text);
-        else if (rules == metrics_fields)
-            delivered = emit_metrics(srv, b, ts, &text);
-        else
-            delivered = emit_error(srv, b, ts, &text, err, sizeof(err));
-        if (err[0])
-            return respond_error(c, 400, err);
+        text = ms_emit_render(kind->valuestring, b, ts, NULL);
         if (!text)
             return -1;
+        delivered = ms_server_route(srv, kind->valuestring, b, text);
     }
     free(text);
     cJSON *o = cJSON_CreateObject();
@@ -371,20 +217,167 @@ static cJSON *body_object(struct ms_conn *c, int *rc)
     return b;
 }
 
+/* ---- scenario ---- */
+
+static int respond_scenario_errors(struct ms_conn *c, struct ms_diag *d)
+{
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    if (!o || !arr) {
+        cJSON_Delete(o);
+        cJSON_Delete(arr);
+        return -1;
+    }
+    cJSON_AddStringToObject(o, "detail", "invalid scenario");
+    for (size_t i = 0; i < d->n; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(d->lines[i]));
+    cJSON_AddItemToObject(o, "errors", arr);
+    char *text = ms_pyjson_print(o);
+    cJSON_Delete(o);
+    return text ? ms_http_respond_owned(c, 400, "application/json", text, strlen(text)) : -1;
+}
+
+/* 1 if name is a plain file name (no path, no dot-dot): the scenario directory stays closed. */
+static int plain_name(const char *n)
+{
+    if (!*n || strlen(n) > 100 || n[0] == '.')
+        return 0;
+    for (; *n; n++)
+        if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9') ||
+              *n == '-' || *n == '_' || *n == '.'))
+            return 0;
+    return 1;
+}
+
+static int scenario_post(struct ms_conn *c)
+{
+    struct ms_server *srv = c->srv;
+    char arg[64], err[300];
+    double scale = srv->opt.time_scale;
+    const char *ts = ms_http_arg(c->wsi, "time_scale", arg, sizeof(arg));
+    if (ts) {
+        char *end;
+        double d = strtod(ts, &end);
+        if (!*ts || *end || !(d > 0) || d > 1000)
+            return respond_error(c, 400, "time_scale must be a number above 0, at most 1000");
+        scale = d;
+    }
+    if (c->http.body_too_big)
+        return respond_error(c, 413, "request body too large (limit 16 MiB)");
+    struct ms_diag d = {0};
+    struct ms_scenario *s = NULL;
+    const char *body = c->http.body ? c->http.body : "";
+    cJSON *probe = ms_pyjson_parse(body, c->http.body_len, NULL, 0);
+    const cJSON *name = cJSON_IsObject(probe) && cJSON_GetArraySize(probe) == 1
+                            ? cJSON_GetObjectItemCaseSensitive(probe, "name")
+                            : NULL;
+    if (name) {
+        if (!cJSON_IsString(name) || !plain_name(name->valuestring)) {
+            cJSON_Delete(probe);
+            return respond_error(c, 400,
+                                 "'name' must be a scenario file name in the scenario directory "
+                                 "(letters, digits, '-', '_', '.')");
+        }
+        char path[4200];
+        size_t n = strlen(name->valuestring);
+        snprintf(path, sizeof(path), "%s/%s%s", srv->opt.scenario_dir, name->valuestring,
+                 n > 5 && !strcmp(name->valuestring + n - 5, ".json") ? "" : ".json");
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            snprintf(err, sizeof(err), "no scenario named '%.100s' in the scenario directory",
+                     name->valuestring);
+            cJSON_Delete(probe);
+            return respond_error(c, 404, err);
+        }
+        fclose(f);
+        s = ms_scenario_load_file(path, &d);
+    } else {
+        s = ms_scenario_parse(body, c->http.body_len, "<body>", &d);
+    }
+    cJSON_Delete(probe);
+    if (!s) {
+        int rc = respond_scenario_errors(c, &d);
+        ms_diag_free(&d);
+        return rc;
+    }
+    ms_diag_free(&d);
+    if (ms_scenario_install(srv, s, scale, err, sizeof(err)))
+        return respond_error(c, 400, err);
+    cJSON *o = cJSON_CreateObject();
+    if (o) {
+        cJSON_AddStringToObject(o, "loaded", srv->scn->name);
+        ms_pyjson_add_float(o, "time_scale", srv->scale);
+    }
+    return respond_obj(c, o);
+}
+
+static int scenario_get(struct ms_conn *c)
+{
+    struct ms_server *srv = c->srv;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return -1;
+    if (srv->scn) {
+        cJSON_AddStringToObject(o, "name", srv->scn->name);
+        cJSON_AddStringToObject(o, "description", srv->scn->description);
+        ms_pyjson_add_float(o, "time_scale", srv->scale);
+        cJSON_AddStringToObject(o, "profile", ms_profile_name(srv->profile));
+        ms_pyjson_add_int(o, "running_ms", ms_time_mono_ms() - srv->scn_t0_ms);
+        cJSON *copy = ms_pyjson_dup(srv->scn->root);
+        if (copy)
+            cJSON_AddItemToObject(o, "scenario", copy);
+    } else {
+        cJSON_AddNullToObject(o, "name");
+        cJSON_AddStringToObject(o, "profile", ms_profile_name(srv->profile));
+    }
+    return respond_obj(c, o);
+}
+
+static int scenario(struct ms_conn *c)
+{
+    char err[256];
+    switch (c->http.method) {
+    case MS_HTTP_GET:
+        return scenario_get(c);
+    case MS_HTTP_POST:
+        return scenario_post(c);
+    case MS_HTTP_DELETE: {
+        const char *was = c->srv->scn ? c->srv->scn->name : NULL;
+        cJSON *o = cJSON_CreateObject();
+        if (o && was)
+            cJSON_AddStringToObject(o, "unloaded", was);
+        else if (o)
+            cJSON_AddNullToObject(o, "unloaded");
+        ms_scenario_install(c->srv, NULL, 0, err, sizeof(err));
+        return respond_obj(c, o);
+    }
+    default:
+        return respond_error(c, 405, "method not allowed: use GET, POST or DELETE");
+    }
+}
+
+static int expect_report(struct ms_conn *c)
+{
+    char *text = ms_scenario_expect_report(c->srv);
+    return text ? ms_http_respond_owned(c, 200, "application/json", text, strlen(text)) : -1;
+}
+
 int ms_control_handle(struct ms_conn *c)
 {
     const char *p = c->http.path + 8, *want;
     int m = c->http.method, rc = 0;
     if (!is_loopback(c->wsi))
         return respond_error(c, 403, "the control API answers loopback clients only");
-    if (!strcmp(p, "journal"))
+    if (!strcmp(p, "scenario"))
+        return scenario(c);
+    if (!strcmp(p, "journal") || !strcmp(p, "expect"))
         want = "GET";
     else if (!strcmp(p, "emit") || !strcmp(p, "reset") || !strcmp(p, "coordinator"))
         want = "POST";
     else
         return respond_error(c, 404,
                              "unknown control endpoint (expected /__mock/emit, "
-                             "/__mock/journal, /__mock/reset, /__mock/coordinator)");
+                             "/__mock/journal, /__mock/reset, /__mock/coordinator, "
+                             "/__mock/scenario, /__mock/expect)");
     if ((m == MS_HTTP_GET) != !strcmp(want, "GET") || (m != MS_HTTP_GET && m != MS_HTTP_POST)) {
         char msg[64];
         snprintf(msg, sizeof(msg), "method not allowed: use %s", want);
@@ -392,6 +385,8 @@ int ms_control_handle(struct ms_conn *c)
     }
     if (!strcmp(p, "journal"))
         return journal(c);
+    if (!strcmp(p, "expect"))
+        return expect_report(c);
     if (!strcmp(p, "reset")) {
         ms_server_reset(c->srv);
         cJSON *o = cJSON_CreateObject();

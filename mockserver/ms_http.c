@@ -1,8 +1,10 @@
 /* ms_http -- the backend's HTTP endpoints (PROTOCOL.md 1.2) and the response writer. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "ms_pyjson.h"
 #include "ms_server.h"
+#include "ms_template.h"
 #include "ms_time.h"
 
 #define BODY_MAX (16u * 1024 * 1024) /* request bodies: the control API takes scenarios */
@@ -16,6 +18,8 @@ static int method_of(struct lws *wsi)
         return MS_HTTP_POST;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI))
         return MS_HTTP_HEAD;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
+        return MS_HTTP_DELETE;
     return MS_HTTP_OTHER;
 }
 
@@ -28,6 +32,8 @@ static const char *method_name(int m)
         return "POST";
     case MS_HTTP_HEAD:
         return "HEAD";
+    case MS_HTTP_DELETE:
+        return "DELETE";
     }
     return "OTHER";
 }
@@ -200,6 +206,80 @@ int ms_http_refuse_upgrade(struct lws *wsi, int status)
     if (lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_HEADERS) != n)
         return -1;
     return 1;
+}
+
+static const char *reason_phrase(int status)
+{
+    static const struct {
+        int status;
+        const char *text;
+    } t[] = {{400, "Bad Request"},
+             {401, "Unauthorized"},
+             {403, "Forbidden"},
+             {404, "Not Found"},
+             {405, "Method Not Allowed"},
+             {408, "Request Timeout"},
+             {409, "Conflict"},
+             {410, "Gone"},
+             {426, "Upgrade Required"},
+             {429, "Too Many Requests"},
+             {500, "Internal Server Error"},
+             {501, "Not Implemented"},
+             {502, "Bad Gateway"},
+             {503, "Service Unavailable"},
+             {504, "Gateway Timeout"},
+             {200, "OK"},
+             {301, "Moved Permanently"},
+             {302, "Found"},
+             {307, "Temporary Redirect"},
+             {308, "Permanent Redirect"}};
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (t[i].status == status)
+            return t[i].text;
+    return "Error";
+}
+
+int ms_http_refuse_custom(struct lws *wsi, const struct ms_rule *r, const char *path,
+                          unsigned long attempt)
+{
+    char date[64], now[32];
+    ms_time_http_date(ms_time_now_us(), date, sizeof(date));
+    ms_time_iso(ms_time_now_us(), 1, now, sizeof(now));
+    struct ms_tmpl_ctx t = {.now = now, .path = path, .attempt = attempt};
+    char *body = ms_template_string(r->body ? r->body : "", &t);
+    if (!body)
+        return -1;
+    size_t blen = strlen(body), cap = LWS_PRE + 1024 + blen, len = 0;
+    for (const cJSON *h = r->headers ? r->headers->child : NULL; h; h = h->next)
+        cap += strlen(h->string) + strlen(h->valuestring) * 2 + 64;
+    unsigned char *buf = malloc(cap);
+    if (!buf) {
+        free(body);
+        return -1;
+    }
+    char *p = (char *)buf + LWS_PRE;
+    size_t room = cap - LWS_PRE;
+    len += (size_t)snprintf(p + len, room - len, "HTTP/1.1 %d %s\r\nDate: %s\r\n", r->status,
+                            reason_phrase(r->status), date);
+    int have_type = 0;
+    for (const cJSON *h = r->headers ? r->headers->child : NULL; h; h = h->next) {
+        char *v = ms_template_string(h->valuestring, &t);
+        if (!strcasecmp(h->string, "content-type"))
+            have_type = 1;
+        len += (size_t)snprintf(p + len, room - len, "%s: %s\r\n", h->string, v ? v : "");
+        free(v);
+    }
+    len +=
+        (size_t)snprintf(p + len, room - len, "Content-Length: %zu\r\n%sConnection: close\r\n\r\n",
+                         blen, have_type ? "" : "Content-Type: text/plain\r\n");
+    if (len + blen <= room) {
+        memcpy(p + len, body, blen);
+        len += blen;
+    }
+    int n = lws_write(wsi, (unsigned char *)p, len, LWS_WRITE_HTTP_HEADERS);
+    free(buf);
+    free(body);
+    return n == (int)len ? 1 : -1;
 }
 
 /* ---- the endpoints ---- */

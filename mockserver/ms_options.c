@@ -22,6 +22,9 @@ enum opt_id {
     OPT_JOURNAL_LIMIT,
     OPT_COORDINATOR,
     OPT_SEED,
+    OPT_SCENARIO,
+    OPT_TIME_SCALE,
+    OPT_SCENARIO_DIR,
     OPT_VERBOSE,
     OPT_HELP,
     OPT_VERSION,
@@ -52,6 +55,11 @@ static const struct opt opts[] = {
     {OPT_COORDINATOR, "--coordinator", "FILE",
      "coordinator model (agents, workflows) as JSON, see README"},
     {OPT_SEED, "--seed", "N", "seed for generated client ids (default: random)"},
+    {OPT_SCENARIO, "--scenario", "FILE", "run a scenario (scenarios/FORMAT.md); a bad one exits 2"},
+    {OPT_TIME_SCALE, "--time-scale", "K",
+     "multiply every scenario duration by K (> 0; overrides the scenario's)"},
+    {OPT_SCENARIO_DIR, "--scenario-dir", "DIR",
+     "where POST /__mock/scenario {\"name\":..} finds files (default: the source scenarios/)"},
     {OPT_VERBOSE, "--verbose", NULL, "log every connection and frame to stderr"},
     {OPT_HELP, "--help", NULL, "show this help and exit"},
     {OPT_VERSION, "--version", NULL, "print the version and exit"},
@@ -68,6 +76,11 @@ void ms_options_defaults(struct ms_options *o)
     o->max_message = 16u * 1024 * 1024;
     o->queue_limit = 4096;
     o->journal_limit = 100000;
+#ifdef WSMOCK_SCENARIO_DIR
+    o->scenario_dir = WSMOCK_SCENARIO_DIR;
+#else
+    o->scenario_dir = "scenarios";
+#endif
 }
 
 const char *ms_profile_name(enum ms_profile p)
@@ -107,6 +120,9 @@ void ms_options_usage(FILE *f)
         fprintf(f, "  %-24s %s\n", left, opts[i].help);
     }
     fprintf(f,
+            "\nsubcommands:\n"
+            "  wsmock check FILE...       validate scenario files (exit 0, or 2 listing every "
+            "problem)\n"
             "\nWhen ready it prints one line to stdout: wsmock listening on http://HOST:PORT\n"
             "Exit status: 0 after SIGINT/SIGTERM, 1 on a start-up failure, 2 on bad arguments.\n");
 }
@@ -213,6 +229,23 @@ int ms_options_parse(struct ms_options *o, int argc, char **argv, FILE *out, FIL
                 return bad(err, "invalid --seed '%s' (expected a non-negative integer)", val);
             o->have_seed = 1;
             o->seed = n;
+            break;
+        case OPT_SCENARIO:
+            o->scenario_path = val;
+            break;
+        case OPT_TIME_SCALE: {
+            char *end;
+            errno = 0;
+            double d = strtod(val, &end);
+            if (!*val || *end || errno || !(d > 0) || d > 1000)
+                return bad(err,
+                           "invalid --time-scale '%s' (expected a number above 0, at most 1000)",
+                           val);
+            o->time_scale = d;
+            break;
+        }
+        case OPT_SCENARIO_DIR:
+            o->scenario_dir = val;
             break;
         case OPT_VERBOSE:
             o->verbose = 1;

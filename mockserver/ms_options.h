@@ -25,7 +25,10 @@ struct ms_options {
     size_t journal_limit;     /* journal events kept in memory; default 100000 */
     const char *coordinator_path; /* coordinator model file (JSON), or NULL */
     int have_seed;
-    uint64_t seed; /* --seed: deterministic generated ids */
+    uint64_t seed;             /* --seed: deterministic generated ids */
+    const char *scenario_path; /* --scenario FILE, or NULL */
+    double time_scale;         /* --time-scale; 0 = the scenario's own */
+    const char *scenario_dir;  /* --scenario-dir */
     int verbose;
 };
 

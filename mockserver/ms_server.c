@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ms_emit.h"
 #include "ms_err.h"
 #include "ms_map.h"
 #include "ms_pyjson.h"
@@ -134,6 +135,18 @@ int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
     ms_journal_reset(srv->journal, ms_time_mono_ms());
     if (opt->coordinator_path && load_coordinator_file(srv, opt->coordinator_path))
         return 1;
+    srv->heartbeat_ms = opt->heartbeat_ms;
+    srv->scale = 1;
+    struct ms_scenario *scn = NULL;
+    if (opt->scenario_path) {
+        struct ms_diag d = {0};
+        scn = ms_scenario_load_file(opt->scenario_path, &d);
+        for (size_t i = 0; i < d.n; i++)
+            fprintf(stderr, "wsmock: %s\n", d.lines[i]);
+        ms_diag_free(&d);
+        if (!scn)
+            return 2;
+    }
     if (opt->static_dir) {
         if (!realpath(opt->static_dir, srv->static_root)) {
             fprintf(stderr, "wsmock: --static %s: %s\n", opt->static_dir, strerror(errno));
@@ -159,18 +172,26 @@ int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.vhost_name = "default";
     info.timeout_secs = 20;
-    info.keepalive_timeout = 5;
+    info.keepalive_timeout = 3600; /* a "hang" rule leaves an upgrade unanswered this long */
     /* lws never answers for us: every request reaches ms_ws_callback. */
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
         fprintf(stderr, "wsmock: cannot listen on %s port %d: %s\n", opt->host, opt->port,
                 bind_error(opt->host, opt->port));
+        ms_scenario_free(scn);
         return 1;
     }
     lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR | LLL_WARN,
                       log_line);
     srv->vh = lws_get_vhost_by_name(srv->ctx, "default");
     srv->port = srv->vh ? lws_get_vhost_listen_port(srv->vh) : opt->port;
+    if (scn) {
+        char err[256];
+        if (ms_scenario_install(srv, scn, opt->time_scale, err, sizeof(err))) {
+            fprintf(stderr, "wsmock: %s: %s\n", opt->scenario_path, err);
+            return 2;
+        }
+    }
     return 0;
 }
 
@@ -198,8 +219,11 @@ int ms_server_run(struct ms_server *srv)
     printf("wsmock listening on http://%s:%d\n",
            strchr(srv->opt.host, ':') ? "[::1]" : srv->opt.host, srv->port);
     fflush(stdout);
-    fprintf(stderr, "wsmock: profile %s, control API %s\n", ms_profile_name(srv->profile),
+    fprintf(stderr, "wsmock: profile %s, control API %s", ms_profile_name(srv->profile),
             srv->opt.control ? "on" : "off");
+    if (srv->scn)
+        fprintf(stderr, ", scenario %s (time scale %g)", srv->scn->name, srv->scale);
+    fprintf(stderr, "\n");
     while (lws_service(srv->ctx, 0) >= 0) {
         if (interrupted && !srv->shutting_down)
             begin_shutdown(srv);
@@ -214,6 +238,7 @@ void ms_server_destroy(struct ms_server *srv)
 {
     if (srv->ctx)
         lws_context_destroy(srv->ctx);
+    ms_scenario_release(srv);
     signal_ctx = NULL;
     srv->ctx = NULL;
     ms_state_free(srv->state);
@@ -231,6 +256,7 @@ void ms_server_reset(struct ms_server *srv)
     ms_map_clear(srv->attempts);
     ms_state_reset(srv->state);
     ms_coord_reset(srv->coord);
+    ms_scenario_restart(srv);
     /* Live sessions stay open but are no longer registered, exactly like a backend whose manager
      * forgot them: they keep their sockets, get no broadcasts and their replies go nowhere. */
 }
@@ -301,4 +327,50 @@ size_t ms_server_broadcast(struct ms_server *srv, const char *room, const char *
 size_t ms_server_send_to_all(struct ms_server *srv, const char *text)
 {
     return ms_server_send_to_room(srv, NULL, text); /* a NULL room means every registered client */
+}
+
+/* broadcast_agent_status: every room mapped to the agent; an unmapped agent drops the message. */
+static size_t broadcast_to_agent(struct ms_server *srv, const char *agent, const char *text)
+{
+    const char *const *rooms = ms_state_agent_rooms(srv->state, agent);
+    size_t n = 0;
+    for (size_t i = 0; rooms && rooms[i]; i++)
+        n += ms_server_broadcast(srv, rooms[i], text);
+    return n;
+}
+
+size_t ms_server_route(struct ms_server *srv, const char *kind, const cJSON *obj, const char *text)
+{
+    if (!strcmp(kind, "progress")) {
+        /* broadcast_progress returns early when no client ever mapped the workflow: dropped */
+        const char *room = ms_state_workflow_room(srv->state, ms_emit_str(obj, "workflow_id"));
+        return room ? ms_server_broadcast(srv, room, text) : 0;
+    }
+    if (!strcmp(kind, "agent_status"))
+        return broadcast_to_agent(srv, ms_emit_str(obj, "agent_name"), text);
+    if (!strcmp(kind, "coordinator_metrics"))
+        return ms_server_broadcast(srv, "coordinator_metrics", text);
+    if (!strcmp(kind, "error")) {
+        /* Like progress and agent_status: workflow and agent targets go through the broadcaster's
+         * maps (nothing mapped: dropped); the coordinator room is addressed directly (empty:
+         * buffered). */
+        const char *tt = ms_emit_str(obj, "target_type"), *id = ms_emit_str(obj, "target_id");
+        if (!strcmp(tt, "coordinator"))
+            return ms_server_broadcast(srv, "coordinator_metrics", text);
+        if (!strcmp(tt, "workflow")) {
+            const char *room = ms_state_workflow_room(srv->state, id);
+            return room ? ms_server_broadcast(srv, room, text) : 0;
+        }
+        return broadcast_to_agent(srv, id, text);
+    }
+    return 0;
+}
+
+void ms_server_restart(struct ms_server *srv, long long down_ms)
+{
+    for (struct ms_conn *c = srv->conns; c; c = c->next)
+        ms_conn_close(c, 1012, "");
+    srv->outage_until_ms = ms_time_mono_ms() + down_ms;
+    srv->outage_action = MS_ACT_RESET;
+    srv->outage_path = NULL;
 }

@@ -11,13 +11,24 @@
 #include "ms_journal.h"
 #include "ms_options.h"
 #include "ms_route.h"
+#include "ms_scenario.h"
 #include "ms_state.h"
+
+/* What a queued frame is (ms_conn_send's `op`): 0 and 1 are plain text and binary messages. */
+enum ms_op {
+    MS_OP_TEXT = 0,
+    MS_OP_BINARY = 1,
+    MS_OP_TEXT_FIRST, /* first fragment of a text message */
+    MS_OP_CONT,       /* a middle fragment */
+    MS_OP_CONT_LAST,  /* the last fragment */
+    MS_OP_PING,       /* a WebSocket ping control frame */
+};
 
 /* One queued outgoing WebSocket frame; payload follows LWS_PRE bytes of headroom. */
 struct ms_frame {
     struct ms_frame *next;
     size_t len;
-    int binary;
+    int binary;       /* enum ms_op */
     int64_t delay_ms; /* drip queue only: wait this long after the previous drip frame */
     unsigned char buf[];
 };
@@ -44,7 +55,7 @@ struct ms_http {
     struct ms_conn *next_waiter;
 };
 
-enum { MS_HTTP_OTHER = 0, MS_HTTP_GET, MS_HTTP_POST, MS_HTTP_HEAD };
+enum { MS_HTTP_OTHER = 0, MS_HTTP_GET, MS_HTTP_POST, MS_HTTP_HEAD, MS_HTTP_DELETE };
 
 /*
  * Per-connection state: lws allocates one per wsi (the protocol's per_session_data) and zeroes it.
@@ -78,7 +89,36 @@ struct ms_conn {
     char peer_close_reason[124];
     int peer_closed;
     int closed_by_server; /* close_code or drop was ours */
+    /* the scenario's part (ms_scenario_run.c, ms_script.c) */
+    uint64_t scn_gen;          /* the scenario load this session was accepted under */
+    int rule;                  /* index of the connection rule that accepted it, -1 for none */
+    unsigned long attempt;     /* upgrade attempt number on its path */
+    struct ms_script *scripts; /* running scripts (on_open, replies) */
+    uint64_t seq;              /* templated sends so far ({{seq}}) */
+    int stalled;               /* 1 while a stall step holds the connection half-open */
+    int64_t open_ms;           /* monotonic ms at open */
+    uint64_t expect_pending;   /* client_sends expectations this session has not met yet (bits) */
+    lws_sorted_usec_list_t sul_expect;
     struct ms_http http;
+};
+
+/* What a scenario says about one upgrade attempt. */
+struct ms_decision {
+    enum ms_action action;
+    long long delay_ms; /* real ms */
+    int status;
+    const struct ms_rule *rule; /* NULL: no rule (default accept, or an outage) */
+    int rule_index;
+    int outage;
+};
+
+/* One expectation's progress (ms_scenario_run.c). */
+struct ms_expect_state {
+    int status; /* 0 pending, 1 met, 2 failed */
+    char detail[256];
+    long count;
+    struct ms_attempt *att;
+    size_t n_att, cap_att;
 };
 
 /* One per process. The event loop owns it; callbacks reach it through lws_context_user(). */
@@ -100,6 +140,22 @@ struct ms_server {
     struct ms_map *attempts; /* path -> upgrade attempt count since start/reset (as uintptr_t) */
     int shutting_down;
     lws_sorted_usec_list_t sul_shutdown;
+    long heartbeat_ms; /* effective app heartbeat period (the scenario's, scaled, or --heartbeat-ms)
+                        */
+    /* the loaded scenario (ms_scenario_run.c) */
+    struct ms_scenario *scn;
+    uint64_t scn_gen; /* bumped at every load/unload */
+    double scale, scale_override;
+    int64_t scn_t0_ms;
+    lws_sorted_usec_list_t sul_timeline;
+    size_t tl_next;
+    int64_t tl_base_ms;
+    uint64_t tl_seq, tl_iteration;
+    int64_t outage_until_ms;
+    enum ms_action outage_action;
+    int outage_status;
+    const char *outage_path;
+    struct ms_expect_state *xs;
     struct lws_http_mount mount; /* --static */
     char static_root[4096];      /* realpath of --static */
 };
@@ -142,12 +198,55 @@ size_t ms_server_send_to_room(struct ms_server *srv, const char *room, const cha
 size_t ms_server_broadcast(struct ms_server *srv, const char *room, const char *text);
 /* Sends text to every registered client (POST /api/v1/ws/broadcast). Returns the count. */
 size_t ms_server_send_to_all(struct ms_server *srv, const char *text);
+/* Delivers a rendered routed kind (progress, agent_status, coordinator_metrics, error) the way the
+ * backend's broadcaster does, using obj's ids. Returns the sockets reached. */
+size_t ms_server_route(struct ms_server *srv, const char *kind, const cJSON *obj, const char *text);
+/* A restart: every session gets close 1012, and for down_ms every new upgrade is reset. */
+void ms_server_restart(struct ms_server *srv, long long down_ms);
+
+/* ---- ms_scenario_run.c: the loaded scenario at work ---- */
+
+/* Installs s (takes ownership; NULL unloads). scale > 0 overrides the scenario's time_scale.
+ * Restarts attempt counts, timeline and expectations; applies profile, heartbeat and coordinator
+ * model; cancels the scripts of open sessions. Returns 0, or -1 (message in err) if the
+ * coordinator model is refused: then nothing changed and s was freed. */
+int ms_scenario_install(struct ms_server *srv, struct ms_scenario *s, double scale, char *err,
+                        size_t errlen);
+/* What to do with upgrade attempt `attempt` on path (outages first, then the rules). */
+struct ms_decision ms_scenario_decide(struct ms_server *srv, const char *path,
+                                      unsigned long attempt);
+/* Expectations that count attempts (called for every upgrade). */
+void ms_scenario_on_upgrade(struct ms_server *srv, const char *path, int accepted);
+/* A session opened under the scenario: welcome (unless the rule says not), on_open script,
+ * client_sends expectations. */
+void ms_scenario_on_open(struct ms_conn *c);
+/* A client message: runs the first matching reply. Returns 1 if the profile must not see it. */
+int ms_scenario_on_message(struct ms_conn *c, const char *text, size_t len, int binary);
+/* The session is closing: settles its client_sends expectations. */
+void ms_scenario_on_close(struct ms_conn *c);
+/* GET /__mock/expect's body (caller frees). */
+char *ms_scenario_expect_report(struct ms_server *srv);
+/* Starts the loaded scenario over (POST /__mock/reset): clock, counts, expectations. */
+void ms_scenario_restart(struct ms_server *srv);
+/* Frees the scenario and its runtime state (server destroy). */
+void ms_scenario_release(struct ms_server *srv);
+
+/* ---- ms_script.c: step scripts running on a session ---- */
+struct ms_script;
+/* Starts steps on c (msg/msg_text: the client message a reply answers, or NULL; copied). */
+void ms_script_start(struct ms_conn *c, const struct ms_steps *steps, const cJSON *msg,
+                     const char *msg_text);
+/* Stops and frees every script of c (and ends a stall). */
+void ms_script_cancel_all(struct ms_conn *c);
 
 /* ---- ms_conn.c: one WebSocket session's queue, timers and ending ---- */
 
-/* Queues a text (or binary) frame; copies data. Over --queue-limit the session is closed with 1008.
- * Returns 0, MS_ERR_FULL or MS_ERR_OOM. */
-int ms_conn_send(struct ms_conn *c, const char *data, size_t len, int binary);
+/* Queues a frame (op: enum ms_op; 0 text, 1 binary); copies data. Over --queue-limit the session
+ * is closed with 1008. Returns 0, MS_ERR_FULL or MS_ERR_OOM. */
+int ms_conn_send(struct ms_conn *c, const char *data, size_t len, int op);
+/* Stops reading and writing (a half-open peer) until ms_conn_resume(). */
+void ms_conn_stall(struct ms_conn *c);
+void ms_conn_resume(struct ms_conn *c);
 /* Queues a frame to go out delay_ms after the previous drip frame (replays). While drip frames are
  * pending, ms_conn_send() frames queue behind them to keep the order. */
 int ms_conn_send_drip(struct ms_conn *c, const char *data, size_t len, int64_t delay_ms);
@@ -198,6 +297,10 @@ int ms_http_writeable(struct ms_conn *c);
 void ms_http_release(struct ms_conn *c);
 /* The value of query argument name (without '='), URL-decoded, copied into buf; NULL if absent. */
 const char *ms_http_arg(struct lws *wsi, const char *name, char *buf, int len);
+/* Writes a scenario rule's refusal (status, headers, body, templated) on an upgrade request.
+ * Returns 1 (handled) or -1. */
+int ms_http_refuse_custom(struct lws *wsi, const struct ms_rule *r, const char *path,
+                          unsigned long attempt);
 /* Writes a raw HTTP/1.1 response on an upgrade request (the 403 of WS-001). Returns 1 (handled). */
 int ms_http_refuse_upgrade(struct lws *wsi, int status);
 

@@ -1,11 +1,13 @@
 /* ms_ws -- the lws protocol callback: upgrade decisions, session life cycle, HTTP dispatch. */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include "ms_err.h"
 #include "ms_ids.h"
 #include "ms_map.h"
 #include "ms_server.h"
 #include "ms_time.h"
+#include "ms_utf8.h"
 
 static struct ms_server *server_of(struct lws *wsi)
 {
@@ -28,8 +30,16 @@ static unsigned long count_attempt(struct ms_server *srv, const char *path)
     return (unsigned long)n;
 }
 
+/* What CONFIRM_UPGRADE decided for an accepted upgrade, carried to ESTABLISHED in the wsi's
+ * opaque user data (lws has no per-session data before ESTABLISHED). */
+struct upgrade_note {
+    uint64_t id, gen;
+    int rule;
+    unsigned long attempt;
+};
+
 static void journal_upgrade(struct ms_conn *c, struct lws *wsi, unsigned long attempt,
-                            const char *outcome, int status)
+                            const char *outcome, int status, const struct ms_decision *d)
 {
     char query[1024], origin[512], remote[64];
     header(wsi, WSI_TOKEN_HTTP_URI_ARGS, query, sizeof(query));
@@ -49,29 +59,78 @@ static void journal_upgrade(struct ms_conn *c, struct lws *wsi, unsigned long at
     cJSON_AddNumberToObject(ev, "attempt", (double)attempt);
     cJSON_AddStringToObject(ev, "outcome", outcome);
     cJSON_AddNumberToObject(ev, "status", status);
+    if (c->srv->scn && d) {
+        if (d->rule)
+            cJSON_AddNumberToObject(ev, "rule", d->rule_index);
+        else
+            cJSON_AddNullToObject(ev, "rule");
+        if (d->rule && d->rule->label)
+            cJSON_AddStringToObject(ev, "rule_label", d->rule->label);
+        if (d->outage)
+            cJSON_AddTrueToObject(ev, "outage");
+    }
     ms_server_journal(c->srv, ev);
 }
 
-/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: accept (0) or refuse (the response is written here). lws has
- * no per-session data yet at this point: the connection number travels in the wsi's opaque data. */
+/* Ends the TCP connection with a reset (SO_LINGER 0): no HTTP response at all. */
+static int reset_connection(struct lws *wsi)
+{
+    struct linger l = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    return -1;
+}
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: accept (0) or refuse (the response is written here). */
 static int confirm_upgrade(struct lws *wsi, const char *what)
 {
     struct ms_server *srv = server_of(wsi);
     struct ms_conn tmp = {.srv = srv, .wsi = wsi, .id = ++srv->next_conn_id};
-    lws_set_opaque_user_data(wsi, (void *)(uintptr_t)tmp.id);
+    free(lws_get_opaque_user_data(wsi)); /* a previous upgrade on this keep-alive connection */
+    lws_set_opaque_user_data(wsi, NULL);
     header(wsi, WSI_TOKEN_GET_URI, tmp.path, sizeof(tmp.path));
     unsigned long attempt = count_attempt(srv, tmp.path);
     ms_route_match(tmp.path, &tmp.route);
-    int refuse = strcmp(what, "websocket") || !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) ||
-                 tmp.route.ep == MS_EP_NONE ||
-                 (srv->profile == MS_PROFILE_PREFIX && ms_route_is_enhanced_path(tmp.path));
     if (srv->shutting_down) {
-        journal_upgrade(&tmp, wsi, attempt, "refused", 0);
+        journal_upgrade(&tmp, wsi, attempt, "refused", 0, NULL);
         return -1;
     }
-    journal_upgrade(&tmp, wsi, attempt, refuse ? "refused" : "accepted", refuse ? 403 : 101);
-    if (refuse)
-        return ms_http_refuse_upgrade(wsi, 403);
+    int no_route = strcmp(what, "websocket") || !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) ||
+                   tmp.route.ep == MS_EP_NONE;
+    struct ms_decision d = ms_scenario_decide(srv, tmp.path, attempt);
+    if (d.action == MS_ACT_ACCEPT &&
+        (no_route || (srv->profile == MS_PROFILE_PREFIX && ms_route_is_enhanced_path(tmp.path)))) {
+        d.action = MS_ACT_REFUSE; /* what the backend itself does: uvicorn's 403 */
+        d.status = 403;
+        d.rule = NULL;
+    }
+    switch (d.action) {
+    case MS_ACT_REFUSE:
+        journal_upgrade(&tmp, wsi, attempt, "refused", d.status, &d);
+        ms_scenario_on_upgrade(srv, tmp.path, 0);
+        if (d.rule && !d.rule->preset_uvicorn)
+            return ms_http_refuse_custom(wsi, d.rule, tmp.path, attempt);
+        return ms_http_refuse_upgrade(wsi, d.status);
+    case MS_ACT_RESET:
+        journal_upgrade(&tmp, wsi, attempt, "reset", 0, &d);
+        ms_scenario_on_upgrade(srv, tmp.path, 0);
+        return reset_connection(wsi);
+    case MS_ACT_HANG:
+        journal_upgrade(&tmp, wsi, attempt, "hang", 0, &d);
+        ms_scenario_on_upgrade(srv, tmp.path, 0);
+        /* Nothing is written: the connection idles as HTTP keep-alive until the client gives
+         * up (keepalive_timeout is an hour). */
+        return 1;
+    case MS_ACT_ACCEPT:
+        break;
+    }
+    struct upgrade_note *note = malloc(sizeof(*note));
+    if (!note)
+        return -1;
+    *note = (struct upgrade_note){
+        .id = tmp.id, .gen = srv->scn_gen, .rule = d.rule_index, .attempt = attempt};
+    lws_set_opaque_user_data(wsi, note);
+    journal_upgrade(&tmp, wsi, attempt, "accepted", 101, &d);
+    ms_scenario_on_upgrade(srv, tmp.path, 1);
     return 0;
 }
 
@@ -116,7 +175,13 @@ static int established(struct ms_conn *c, struct lws *wsi)
     struct ms_server *srv = server_of(wsi);
     c->srv = srv;
     c->wsi = wsi;
-    c->id = (uint64_t)(uintptr_t)lws_get_opaque_user_data(wsi);
+    struct upgrade_note *note = lws_get_opaque_user_data(wsi);
+    lws_set_opaque_user_data(wsi, NULL);
+    c->id = note ? note->id : ++srv->next_conn_id;
+    c->scn_gen = note ? note->gen : 0;
+    c->rule = note && note->gen == srv->scn_gen ? note->rule : -1;
+    c->attempt = note ? note->attempt : 0;
+    free(note);
     header(wsi, WSI_TOKEN_GET_URI, c->path, sizeof(c->path));
     ms_route_match(c->path, &c->route);
     c->ws = 1;
@@ -154,41 +219,9 @@ static int established(struct ms_conn *c, struct lws *wsi)
         lwsl_err("wsmock: out of memory registering a client\n");
         return -1;
     }
-    ms_endpoint_on_open(c);
     ms_conn_start_heartbeat(c);
+    ms_scenario_on_open(c);
     return 0;
-}
-
-/* Strict UTF-8 check (RFC 3629: no overlongs, no surrogates, max U+10FFFF). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char b = s[i];
-        size_t k;
-        unsigned cp, min;
-        if (b < 0x80) {
-            i++;
-            continue;
-        } else if ((b & 0xe0) == 0xc0) {
-            k = 1, cp = b & 0x1f, min = 0x80;
-        } else if ((b & 0xf0) == 0xe0) {
-            k = 2, cp = b & 0x0f, min = 0x800;
-        } else if ((b & 0xf8) == 0xf0) {
-            k = 3, cp = b & 0x07, min = 0x10000;
-        } else {
-            return 0;
-        }
-        for (size_t j = 1; j <= k; j++) {
-            if (i + j >= n || (s[i + j] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
 }
 
 static void journal_frame_in(struct ms_conn *c, const unsigned char *data, size_t len, int binary)
@@ -200,7 +233,7 @@ static void journal_frame_in(struct ms_conn *c, const unsigned char *data, size_
     cJSON_AddStringToObject(ev, "path", c->path);
     cJSON_AddStringToObject(ev, "opcode", binary ? "binary" : "text");
     cJSON_AddNumberToObject(ev, "size", (double)len);
-    if (binary || !valid_utf8(data, len) || memchr(data, 0, len)) {
+    if (binary || !ms_utf8_valid(data, len) || memchr(data, 0, len)) {
         cJSON_AddNullToObject(ev, "data");
     } else {
         size_t n = len < 65536 ? len : 65536;
@@ -250,7 +283,7 @@ static int receive(struct ms_conn *c, struct lws *wsi, const void *in, size_t le
         return 0;
     c->rx[c->rx_len] = '\0';
     journal_frame_in(c, c->rx, c->rx_len, c->rx_binary);
-    if (!c->rx_binary && !valid_utf8(c->rx, c->rx_len)) {
+    if (!c->rx_binary && !ms_utf8_valid(c->rx, c->rx_len)) {
         c->closed_by_server = 1;
         c->close_code = 1007;
         snprintf(c->close_reason, sizeof(c->close_reason), "invalid UTF-8");
@@ -258,7 +291,9 @@ static int receive(struct ms_conn *c, struct lws *wsi, const void *in, size_t le
                          13);
         return -1;
     }
-    if (c->route.ep == MS_EP_LEGACY)
+    if (ms_scenario_on_message(c, (const char *)c->rx, c->rx_len, c->rx_binary))
+        ; /* a scenario reply answered it */
+    else if (c->route.ep == MS_EP_LEGACY)
         ms_legacy_on_message(c, (const char *)c->rx, c->rx_len, c->rx_binary);
     else
         ms_endpoint_on_message(c, (const char *)c->rx, c->rx_len, c->rx_binary);
@@ -290,6 +325,7 @@ static void closed(struct ms_conn *c)
         code = 1006;
         by = c->closed_by_server ? "server" : "client", clean = 0;
     }
+    ms_scenario_on_close(c);
     cJSON *ev = ms_server_event("close");
     if (ev) {
         cJSON_AddNumberToObject(ev, "conn", (double)c->id);
@@ -359,6 +395,10 @@ int ms_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
             closed(c);
         return 0;
 
+    case LWS_CALLBACK_WSI_DESTROY:
+        free(lws_get_opaque_user_data(wsi)); /* an accepted upgrade that never opened */
+        lws_set_opaque_user_data(wsi, NULL);
+        return 0;
     case LWS_CALLBACK_ADD_HEADERS:
         return add_uvicorn_headers(wsi, in);
     case LWS_CALLBACK_HTTP:
