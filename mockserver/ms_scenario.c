@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ms_coord.h"
 #include "ms_emit.h"
 #include "ms_pyjson.h"
 #include "ms_scenario.h"
@@ -804,7 +805,10 @@ static void parse_rule(struct loader *L, const cJSON *o, const char *where, stru
     at_key(w, where, "attempts");
     parse_attempts(L, member(o, "attempts"), w, &r->attempts);
     r->action = MS_ACT_ACCEPT;
-    parse_action(L, o, "action", where, 0xf, &r->action);
+    if (parse_action(L, o, "action", where, 0xf, &r->action) == 1 && r->action == MS_ACT_HANG)
+        ms_diag_add(L->d, where,
+                    "\"action\": \"hang\" is not supported yet: lws closes an upgrade it has not "
+                    "answered, so hanging needs wsmock's own listener (planned)");
     if (get_int(L, o, "delay_ms", where, 0, 86400000LL, 0, &r->delay_ms) == 1 && r->delay_ms > 0)
         ms_diag_add(L->d, where,
                     "\"delay_ms\" is not supported yet: lws answers an upgrade in the same "
@@ -1130,6 +1134,15 @@ static void parse_top(struct loader *L, const cJSON *root)
         ms_diag_add(L->d, "$.coordinator", "must be an object (a coordinator model), not %s",
                     json_type(co));
     s->coordinator = co;
+    if (cJSON_IsObject(co)) { /* the model is checked the way loading it will check it */
+        struct ms_coord *tmp = ms_coord_new();
+        char err[256];
+        if (!tmp)
+            L->oom = 1;
+        else if (ms_coord_load(tmp, co, "2000-01-01T00:00:00", err, sizeof(err)))
+            ms_diag_add(L->d, "$.coordinator", "%s", err);
+        ms_coord_free(tmp);
+    }
 
     const cJSON *arr = member(root, "connections");
     if (arr && !cJSON_IsArray(arr)) {
