@@ -126,11 +126,13 @@ struct loader {
 #define WHERE_MAX 512
 static void at_key(char *out, const char *where, const char *key)
 {
-    snprintf(out, WHERE_MAX, "%s.%s", where, key);
+    if (snprintf(out, WHERE_MAX, "%s.%s", where, key) >= WHERE_MAX)
+        strcpy(out + WHERE_MAX - 4, "...");
 }
 static void at_index(char *out, const char *where, size_t i)
 {
-    snprintf(out, WHERE_MAX, "%s[%zu]", where, i);
+    if (snprintf(out, WHERE_MAX, "%s[%zu]", where, i) >= WHERE_MAX)
+        strcpy(out + WHERE_MAX - 4, "...");
 }
 
 static const char *json_type(const cJSON *v)
