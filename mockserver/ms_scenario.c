@@ -807,14 +807,8 @@ static void parse_rule(struct loader *L, const cJSON *o, const char *where, stru
     at_key(w, where, "attempts");
     parse_attempts(L, member(o, "attempts"), w, &r->attempts);
     r->action = MS_ACT_ACCEPT;
-    if (parse_action(L, o, "action", where, 0xf, &r->action) == 1 && r->action == MS_ACT_HANG)
-        ms_diag_add(L->d, where,
-                    "\"action\": \"hang\" is not supported yet: lws closes an upgrade it has not "
-                    "answered, so hanging needs wsmock's own listener (planned)");
-    if (get_int(L, o, "delay_ms", where, 0, 86400000LL, 0, &r->delay_ms) == 1 && r->delay_ms > 0)
-        ms_diag_add(L->d, where,
-                    "\"delay_ms\" is not supported yet: lws answers an upgrade in the same "
-                    "callback, so a delayed handshake needs wsmock's own listener (planned)");
+    parse_action(L, o, "action", where, 0xf, &r->action);
+    get_int(L, o, "delay_ms", where, 0, 86400000LL, 0, &r->delay_ms);
     r->welcome = 1;
     get_bool(L, o, "welcome", where, &r->welcome);
     get_str(L, o, "label", where, 0, &r->label);

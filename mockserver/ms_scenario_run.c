@@ -444,6 +444,7 @@ int ms_scenario_install(struct ms_server *srv, struct ms_scenario *s, double sca
         lws_sul_cancel(&c->sul_expect);
         c->expect_pending = 0;
     }
+    ms_listen_release_held(srv);
     free_runtime(srv);
     srv->scn = s;
     srv->xs = xs;

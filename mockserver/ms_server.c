@@ -32,6 +32,8 @@ static void on_signal(int sig)
 
 static const struct lws_protocols protocols[] = {
     {"wsmock", ms_ws_callback, sizeof(struct ms_conn), 4096, 0, NULL, 0},
+    {"wsmock-listen", ms_listen_callback, 0, 0, 0, NULL, 0},
+    {"wsmock-gate", ms_gate_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -88,25 +90,6 @@ static void log_line(int level, const char *line)
     fprintf(stderr, "wsmock: lws: %s", line);
 }
 
-/* Why binding host:port fails, found by trying it (lws does not report errno). */
-static const char *bind_error(const char *host, int port)
-{
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-    char service[16];
-    snprintf(service, sizeof(service), "%d", port);
-    if (getaddrinfo(host, service, &hints, &ai) || !ai)
-        return "cannot resolve the address";
-    int fd = socket(ai->ai_family, SOCK_STREAM, 0), err = 0;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen))
-        err = errno;
-    if (fd >= 0)
-        close(fd);
-    freeaddrinfo(ai);
-    return err == EADDRINUSE ? "the port is already in use" : err ? strerror(err) : "unknown error";
-}
-
 int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
 {
     memset(srv, 0, sizeof(*srv));
@@ -159,34 +142,33 @@ int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
                 "its control API to loopback clients) beyond this machine\n",
                 opt->host);
 
-    /* lws explains a failed bind in three lines of its own; we say it in one (below). */
-    lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0, log_line);
+    lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR | LLL_WARN,
+                      log_line);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
-    info.port = opt->port;
-    info.iface = opt->host;
+    /* wsmock owns the listening socket (ms_listen.c) and hands accepted sockets to lws. */
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
     info.protocols = protocols;
     info.user = srv;
-    info.options |= LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    if (!strchr(opt->host, ':'))
-        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.vhost_name = "default";
     info.timeout_secs = 20;
     info.keepalive_timeout = 3600; /* a "hang" rule leaves an upgrade unanswered this long */
     /* lws never answers for us: every request reaches ms_ws_callback. */
+    srv->listen_fd = -1;
     srv->ctx = lws_create_context(&info);
-    if (!srv->ctx) {
-        fprintf(stderr, "wsmock: cannot listen on %s port %d: %s\n", opt->host, opt->port,
-                bind_error(opt->host, opt->port));
+    srv->vh = srv->ctx ? lws_get_vhost_by_name(srv->ctx, "default") : NULL;
+    char err[256];
+    if (!srv->vh) {
+        fprintf(stderr, "wsmock: libwebsockets could not create its context\n");
         ms_scenario_free(scn);
         return 1;
     }
-    lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR | LLL_WARN,
-                      log_line);
-    srv->vh = lws_get_vhost_by_name(srv->ctx, "default");
-    srv->port = srv->vh ? lws_get_vhost_listen_port(srv->vh) : opt->port;
+    if (ms_listen_open(srv, err, sizeof(err))) {
+        fprintf(stderr, "wsmock: cannot listen on %s port %d: %s\n", opt->host, opt->port, err);
+        ms_scenario_free(scn);
+        return 1;
+    }
     if (scn) {
-        char err[256];
         if (ms_scenario_install(srv, scn, opt->time_scale, err, sizeof(err))) {
             fprintf(stderr, "wsmock: %s: %s\n", opt->scenario_path, err);
             return 2;
@@ -236,6 +218,9 @@ int ms_server_run(struct ms_server *srv)
 
 void ms_server_destroy(struct ms_server *srv)
 {
+    if (srv->ctx)
+        ms_listen_release_held(srv);
+    lws_sul_cancel(&srv->sul_relisten);
     if (srv->ctx)
         lws_context_destroy(srv->ctx);
     ms_scenario_release(srv);
@@ -366,11 +351,32 @@ size_t ms_server_route(struct ms_server *srv, const char *kind, const cJSON *obj
     return 0;
 }
 
+static void relisten(lws_sorted_usec_list_t *sul)
+{
+    struct ms_server *srv = lws_container_of(sul, struct ms_server, sul_relisten);
+    char err[256];
+    if (ms_listen_open(srv, err, sizeof(err))) {
+        /* the port is briefly taken (another process?): try again shortly, and say so */
+        lwsl_warn("wsmock: restart: cannot listen on port %d again: %s; retrying\n", srv->port,
+                  err);
+        lws_sul_schedule(srv->ctx, 0, &srv->sul_relisten, relisten, 100 * LWS_US_PER_MS);
+        return;
+    }
+    srv->restarting = 0;
+    cJSON *ev = ms_server_event("listening");
+    if (ev) {
+        cJSON_AddNumberToObject(ev, "port", srv->port);
+        ms_server_journal(srv, ev);
+    }
+}
+
 void ms_server_restart(struct ms_server *srv, long long down_ms)
 {
     for (struct ms_conn *c = srv->conns; c; c = c->next)
         ms_conn_close(c, 1012, "");
-    srv->outage_until_ms = ms_time_mono_ms() + down_ms;
-    srv->outage_action = MS_ACT_RESET;
-    srv->outage_path = NULL;
+    ms_listen_release_held(srv);
+    ms_listen_close(srv);
+    srv->restarting = 1;
+    lws_sul_schedule(srv->ctx, 0, &srv->sul_relisten, relisten,
+                     (lws_usec_t)down_ms * LWS_US_PER_MS);
 }

@@ -110,6 +110,28 @@ struct ms_decision {
     const struct ms_rule *rule; /* NULL: no rule (default accept, or an outage) */
     int rule_index;
     int outage;
+    int shutdown; /* the server is shutting down: the connection is just closed */
+};
+
+/* What an upgrade was decided to be, carried in the wsi's opaque user data: from the handshake
+ * gate to CONFIRM_UPGRADE (predecided), and from CONFIRM_UPGRADE to ESTABLISHED (lws has no
+ * per-session data before ESTABLISHED). Owned by the wsi; freed by whoever reads it or at
+ * LWS_CALLBACK_WSI_DESTROY. */
+struct ms_upgrade_note {
+    uint64_t id, gen;
+    int rule;
+    unsigned long attempt;
+    int predecided;
+    struct ms_decision d;
+};
+
+/* A handshake the gate holds (a delay_ms rule, or "hang"): its socket is not in lws meanwhile. */
+struct ms_held {
+    struct ms_held *next, *prev;
+    struct ms_server *srv;
+    int fd;
+    lws_sorted_usec_list_t sul;
+    struct ms_upgrade_note note;
 };
 
 /* One expectation's progress (ms_scenario_run.c). */
@@ -156,6 +178,12 @@ struct ms_server {
     int outage_status;
     const char *outage_path;
     struct ms_expect_state *xs;
+    /* the listening socket (ms_listen.c): wsmock owns it, lws serves what it accepts */
+    int listen_fd;
+    struct lws *listen_wsi;
+    int restarting; /* 1 while a restart keeps the port closed */
+    lws_sorted_usec_list_t sul_relisten;
+    struct ms_held *held;
     struct lws_http_mount mount; /* --static */
     char static_root[4096];      /* realpath of --static */
 };
@@ -201,8 +229,34 @@ size_t ms_server_send_to_all(struct ms_server *srv, const char *text);
 /* Delivers a rendered routed kind (progress, agent_status, coordinator_metrics, error) the way the
  * backend's broadcaster does, using obj's ids. Returns the sockets reached. */
 size_t ms_server_route(struct ms_server *srv, const char *kind, const cJSON *obj, const char *text);
-/* A restart: every session gets close 1012, and for down_ms every new upgrade is reset. */
+/* A restart: every session gets close 1012, the port is closed for down_ms, then listened on
+ * again. */
 void ms_server_restart(struct ms_server *srv, long long down_ms);
+
+/* ---- ms_upgrade.c: one upgrade attempt ---- */
+
+/* Counts attempt *attempt_out on path, decides it (shutdown, outage, scenario rule, profile,
+ * routes), journals the upgrade event and feeds the expectations. */
+struct ms_decision ms_upgrade_decide(struct ms_server *srv, uint64_t id, const char *path,
+                                     const char *query, const char *origin, const char *remote,
+                                     int is_websocket, unsigned long *attempt_out);
+/* Sets SO_LINGER 0 on fd so that closing it sends a TCP reset; returns -1 (close it). */
+int ms_upgrade_reset_fd(int fd);
+
+/* ---- ms_listen.c: the listening socket and the handshake gate ---- */
+
+/* Binds and listens on the options' host and port (port 0: any; the same port again after a
+ * restart), and hands the socket to lws. Returns 0, or -1 with the reason in err. */
+int ms_listen_open(struct ms_server *srv, char *err, size_t errlen);
+/* Stops listening (new connections are refused by the kernel). */
+void ms_listen_close(struct ms_server *srv);
+/* Closes every handshake the gate holds (scenario change, reset, shutdown). */
+void ms_listen_release_held(struct ms_server *srv);
+/* The lws callbacks of the listening socket and of a connection in the gate. */
+int ms_listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len);
+int ms_gate_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len);
 
 /* ---- ms_scenario_run.c: the loaded scenario at work ---- */
 

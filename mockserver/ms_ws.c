@@ -22,115 +22,51 @@ static void header(struct lws *wsi, enum lws_token_indexes t, char *buf, int len
         buf[0] = '\0';
 }
 
-/* Counts an upgrade attempt on path; returns its number (1 for the first since start/reset). */
-static unsigned long count_attempt(struct ms_server *srv, const char *path)
-{
-    uintptr_t n = (uintptr_t)ms_map_get(srv->attempts, path) + 1;
-    ms_map_set(srv->attempts, path, (void *)n);
-    return (unsigned long)n;
-}
-
-/* What CONFIRM_UPGRADE decided for an accepted upgrade, carried to ESTABLISHED in the wsi's
- * opaque user data (lws has no per-session data before ESTABLISHED). */
-struct upgrade_note {
-    uint64_t id, gen;
-    int rule;
-    unsigned long attempt;
-};
-
-static void journal_upgrade(struct ms_conn *c, struct lws *wsi, unsigned long attempt,
-                            const char *outcome, int status, const struct ms_decision *d)
-{
-    char query[1024], origin[512], remote[64];
-    header(wsi, WSI_TOKEN_HTTP_URI_ARGS, query, sizeof(query));
-    header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
-    lws_get_peer_simple(wsi, remote, sizeof(remote));
-    cJSON *ev = ms_server_event("upgrade");
-    if (!ev)
-        return;
-    cJSON_AddNumberToObject(ev, "conn", (double)c->id);
-    cJSON_AddStringToObject(ev, "path", c->path);
-    cJSON_AddStringToObject(ev, "query", query);
-    if (origin[0])
-        cJSON_AddStringToObject(ev, "origin", origin);
-    else
-        cJSON_AddNullToObject(ev, "origin");
-    cJSON_AddStringToObject(ev, "remote", remote);
-    cJSON_AddNumberToObject(ev, "attempt", (double)attempt);
-    cJSON_AddStringToObject(ev, "outcome", outcome);
-    cJSON_AddNumberToObject(ev, "status", status);
-    if (c->srv->scn && d) {
-        if (d->rule)
-            cJSON_AddNumberToObject(ev, "rule", d->rule_index);
-        else
-            cJSON_AddNullToObject(ev, "rule");
-        if (d->rule && d->rule->label)
-            cJSON_AddStringToObject(ev, "rule_label", d->rule->label);
-        if (d->outage)
-            cJSON_AddTrueToObject(ev, "outage");
-    }
-    ms_server_journal(c->srv, ev);
-}
-
-/* Ends the TCP connection with a reset (SO_LINGER 0): no HTTP response at all. */
-static int reset_connection(struct lws *wsi)
-{
-    struct linger l = {.l_onoff = 1, .l_linger = 0};
-    setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-    return -1;
-}
-
-/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: accept (0) or refuse (the response is written here). */
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: accept (0) or refuse (the response is written here). An
+ * upgrade that passed the handshake gate (ms_listen.c) arrives already decided and journaled. */
 static int confirm_upgrade(struct lws *wsi, const char *what)
 {
     struct ms_server *srv = server_of(wsi);
-    struct ms_conn tmp = {.srv = srv, .wsi = wsi, .id = ++srv->next_conn_id};
-    free(lws_get_opaque_user_data(wsi)); /* a previous upgrade on this keep-alive connection */
+    struct ms_upgrade_note *note = lws_get_opaque_user_data(wsi);
     lws_set_opaque_user_data(wsi, NULL);
-    header(wsi, WSI_TOKEN_GET_URI, tmp.path, sizeof(tmp.path));
-    unsigned long attempt = count_attempt(srv, tmp.path);
-    ms_route_match(tmp.path, &tmp.route);
-    if (srv->shutting_down) {
-        journal_upgrade(&tmp, wsi, attempt, "refused", 0, NULL);
-        return -1;
+    char path[1024], query[1024], origin[512], remote[64];
+    header(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
+    struct ms_decision d;
+    unsigned long attempt;
+    uint64_t id;
+    if (note && note->predecided) {
+        d = note->d;
+        attempt = note->attempt;
+        id = note->id;
+    } else {
+        header(wsi, WSI_TOKEN_HTTP_URI_ARGS, query, sizeof(query));
+        header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
+        lws_get_peer_simple(wsi, remote, sizeof(remote));
+        id = ++srv->next_conn_id;
+        d = ms_upgrade_decide(srv, id, path, query, origin, remote,
+                              !strcmp(what, "websocket") && path[0], &attempt);
     }
-    int no_route = strcmp(what, "websocket") || !lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) ||
-                   tmp.route.ep == MS_EP_NONE;
-    struct ms_decision d = ms_scenario_decide(srv, tmp.path, attempt);
-    if (d.action == MS_ACT_ACCEPT &&
-        (no_route || (srv->profile == MS_PROFILE_PREFIX && ms_route_is_enhanced_path(tmp.path)))) {
-        d.action = MS_ACT_REFUSE; /* what the backend itself does: uvicorn's 403 */
-        d.status = 403;
-        d.rule = NULL;
-    }
+    free(note); /* also a previous upgrade's note on this keep-alive connection */
     switch (d.action) {
     case MS_ACT_REFUSE:
-        journal_upgrade(&tmp, wsi, attempt, "refused", d.status, &d);
-        ms_scenario_on_upgrade(srv, tmp.path, 0);
+        if (d.shutdown)
+            return -1;
         if (d.rule && !d.rule->preset_uvicorn)
-            return ms_http_refuse_custom(wsi, d.rule, tmp.path, attempt);
+            return ms_http_refuse_custom(wsi, d.rule, path, attempt);
         return ms_http_refuse_upgrade(wsi, d.status);
     case MS_ACT_RESET:
-        journal_upgrade(&tmp, wsi, attempt, "reset", 0, &d);
-        ms_scenario_on_upgrade(srv, tmp.path, 0);
-        return reset_connection(wsi);
-    case MS_ACT_HANG:
-        journal_upgrade(&tmp, wsi, attempt, "hang", 0, &d);
-        ms_scenario_on_upgrade(srv, tmp.path, 0);
-        /* Nothing is written: the connection idles as HTTP keep-alive until the client gives
-         * up (keepalive_timeout is an hour). */
-        return 1;
+        return ms_upgrade_reset_fd(lws_get_socket_fd(wsi));
+    case MS_ACT_HANG: /* only through the gate; a scenario swapped meanwhile: end it */
+        return -1;
     case MS_ACT_ACCEPT:
         break;
     }
-    struct upgrade_note *note = malloc(sizeof(*note));
+    note = malloc(sizeof(*note));
     if (!note)
         return -1;
-    *note = (struct upgrade_note){
-        .id = tmp.id, .gen = srv->scn_gen, .rule = d.rule_index, .attempt = attempt};
+    *note = (struct ms_upgrade_note){
+        .id = id, .gen = srv->scn_gen, .rule = d.rule_index, .attempt = attempt};
     lws_set_opaque_user_data(wsi, note);
-    journal_upgrade(&tmp, wsi, attempt, "accepted", 101, &d);
-    ms_scenario_on_upgrade(srv, tmp.path, 1);
     return 0;
 }
 
@@ -175,7 +111,7 @@ static int established(struct ms_conn *c, struct lws *wsi)
     struct ms_server *srv = server_of(wsi);
     c->srv = srv;
     c->wsi = wsi;
-    struct upgrade_note *note = lws_get_opaque_user_data(wsi);
+    struct ms_upgrade_note *note = lws_get_opaque_user_data(wsi);
     lws_set_opaque_user_data(wsi, NULL);
     c->id = note ? note->id : ++srv->next_conn_id;
     c->scn_gen = note ? note->gen : 0;

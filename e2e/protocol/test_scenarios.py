@@ -2,7 +2,9 @@
 POST /__mock/scenario (or --scenario) and observed with a real WebSocket client and the journal."""
 import asyncio
 import json
+import socket
 import subprocess
+import threading
 
 import pytest
 import websockets
@@ -192,20 +194,27 @@ def test_flapping_drops_without_close_frame(mock, scn):
     assert (close["code"], close["by"], close["clean"]) == (1006, "server", False)
 
 
-def test_server_restart_1012_then_down_then_back(mock, scn):
-    scn("server-restart", scale=0.1)  # restart at 500 ms, down for 300 ms
+def test_server_restart_1012_then_port_closed_then_back(mock, scn):
+    scn("server-restart", scale=0.3)  # restart at 300 ms, port closed for 900 ms
+    # The port will be closed, so the wait for "listening" is a long-poll opened now: connections
+    # that are already open survive a restart.
+    back = {}
+    waiter = threading.Thread(target=lambda: back.update(
+        mock.journal(since=0, wait_ms=10000, type="listening")))
+    waiter.start()
 
     async def go():
         kind, ws = await attempt(mock, "/ws/coordinator")
         assert kind == "open"
         frames, code, _ = await frames_until_close(ws, timeout=5)
-        during = await attempt(mock, "/ws/coordinator")
-        return code, during
+        return code, await attempt(mock, "/ws/coordinator")
 
     code, during = run(go())
     assert code == 1012
-    assert during[0] == "error"
-    journal_events(mock, "mark", n=1)  # "back up"
+    assert during == ("error", "ConnectionRefusedError")  # the port itself is closed
+    waiter.join(15)
+    assert [e["port"] for e in back["events"]] == [mock.port]
+    assert http_request(mock.host, mock.port, "GET", "/health").status == 200
 
     async def after():
         kind, ws = await attempt(mock, "/ws/coordinator")
@@ -338,6 +347,53 @@ def test_replies_templating_regex_times_and_fallthrough(mock, scn):
     assert b == "heard: shout one"
     assert c == '{"type":"error","message":"Invalid JSON format"}'
     assert d == '{"type":"pong"}'
+
+
+def test_slow_handshake_answers_after_the_delay(mock, scn):
+    scn("slow-handshake", scale=0.1)  # 300 ms
+
+    async def go():
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        kind, ws = await attempt(mock, "/ws/coordinator")
+        waited = loop.time() - t0
+        assert kind == "open"
+        welcome = json.loads(await ws.recv())
+        await ws.close()
+        return waited, welcome
+
+    waited, welcome = run(go())
+    assert waited >= 0.3 and welcome["type"] == "info"
+    up = journal_events(mock, "upgrade", n=1)[0]
+    assert (up["outcome"], up["delay_ms"], up["rule"]) == ("accepted", 300, 0)
+    # plain HTTP through the gate is not delayed
+    assert http_request(mock.host, mock.port, "GET", "/health").status == 200
+
+
+def test_hang_never_answers_and_delayed_refusal_and_reset(mock, scn):
+    scn(body={"name": "held", "description": "hang and delayed outcomes", "connections": [
+        {"path": "/ws/agent/h", "action": "hang"},
+        {"path": "/ws/agent/r", "action": "refuse", "status": 429, "delay_ms": 100},
+        {"path": "/ws/agent/x", "action": "reset", "delay_ms": 100},
+    ]}, scale=1)
+
+    # hang: a raw request that gets no answer at all (not even a close) within 0.5 s
+    with socket.create_connection((mock.host, mock.port), timeout=2) as s:
+        s.sendall(b"GET /ws/agent/h HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        s.settimeout(0.5)
+        with pytest.raises(socket.timeout):
+            s.recv(1)
+
+    async def go():
+        return await attempt(mock, "/ws/agent/r"), await attempt(mock, "/ws/agent/x")
+
+    refused, reset = run(go())
+    assert refused == ("status", 429)
+    assert reset[0] == "error" and reset[1] != "TimeoutError"
+    ups = journal_events(mock, "upgrade", n=3)
+    assert [(e["path"], e["outcome"], e.get("delay_ms")) for e in ups] == [
+        ("/ws/agent/h", "hang", None), ("/ws/agent/r", "refused", 100), ("/ws/agent/x", "reset", 100)]
 
 
 def test_custom_refusal_and_reset(mock, scn):
