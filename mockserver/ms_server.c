@@ -152,7 +152,7 @@ int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
     info.user = srv;
     info.vhost_name = "default";
     info.timeout_secs = 20;
-    info.keepalive_timeout = 3600; /* a "hang" rule leaves an upgrade unanswered this long */
+    info.keepalive_timeout = 5;
     /* lws never answers for us: every request reaches ms_ws_callback. */
     srv->listen_fd = -1;
     srv->ctx = lws_create_context(&info);
