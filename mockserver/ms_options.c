@@ -119,12 +119,13 @@ void ms_options_usage(FILE *f)
                  opts[i].arg ? opts[i].arg : "");
         fprintf(f, "  %-24s %s\n", left, opts[i].help);
     }
-    fprintf(f,
-            "\nsubcommands:\n"
-            "  wsmock check FILE...       validate scenario files (exit 0, or 2 listing every "
-            "problem)\n"
-            "\nWhen ready it prints one line to stdout: wsmock listening on http://HOST:PORT\n"
-            "Exit status: 0 after SIGINT/SIGTERM, 1 on a start-up failure, 2 on bad arguments.\n");
+    fprintf(f, "\nsubcommands:\n"
+               "  wsmock check FILE...       validate scenario files (exit 0, or 2 listing every "
+               "problem)\n"
+               "\nWhen ready it prints one line to stdout: wsmock listening on http://HOST:PORT\n"
+               "Exit status: 0 after SIGINT/SIGTERM, 1 on a start-up failure, 2 on bad arguments "
+               "or a bad\n"
+               "--scenario.\n");
 }
 
 /* Parses a non-negative integer in [min, max]; returns 0 or -1. */

@@ -18,64 +18,25 @@ static int64_t scn_now(struct ms_server *srv)
 
 /* ---- expectations ---- */
 
-static void expect_settle(struct ms_server *srv, size_t i, int status, const char *detail)
+/* ms_expect_cb: a verdict goes to the journal. */
+static void expect_journal(void *arg, size_t i, int status, const char *detail)
 {
-    struct ms_expect_state *x = &srv->xs[i];
-    if (x->status == status && !strcmp(x->detail, detail))
-        return;
-    if (x->status == 2)
-        return; /* a failure is final */
-    x->status = status;
-    snprintf(x->detail, sizeof(x->detail), "%s", detail);
-    if (status == 0)
-        return;
+    struct ms_server *srv = arg;
     cJSON *ev = ms_server_event("expect");
     if (!ev)
         return;
     cJSON_AddNumberToObject(ev, "index", (double)i);
     cJSON_AddStringToObject(ev, "name", srv->scn->expects[i].name);
-    cJSON_AddStringToObject(ev, "status", status == 1 ? "met" : "failed");
+    cJSON_AddStringToObject(ev, "status", status == MS_EXPECT_MET ? "met" : "failed");
     cJSON_AddStringToObject(ev, "detail", detail);
     ms_server_journal(srv, ev);
 }
 
 void ms_scenario_on_upgrade(struct ms_server *srv, const char *path, int accepted)
 {
-    struct ms_scenario *s = srv->scn;
-    for (size_t i = 0; s && i < s->n_expects; i++) {
-        const struct ms_expect *e = &s->expects[i];
-        struct ms_expect_state *x = &srv->xs[i];
-        if (!ms_path_match(e->path, path) || x->status == 2)
-            continue;
-        char detail[256];
-        if (e->kind == MS_EXPECT_ATTEMPTS) {
-            x->count++;
-            if (e->max >= 0 && x->count > e->max) {
-                snprintf(detail, sizeof(detail), "%ld attempts on %s, more than the maximum %ld",
-                         x->count, e->path, e->max);
-                expect_settle(srv, i, 2, detail);
-            } else if (x->count >= e->min) {
-                snprintf(detail, sizeof(detail), "%ld attempts on %s (%ld..%s)", x->count, e->path,
-                         e->min, e->max >= 0 ? "max" : "any");
-                expect_settle(srv, i, 1, detail);
-            }
-        } else if (e->kind == MS_EXPECT_POLICY) {
-            if (x->n_att == x->cap_att) {
-                size_t cap = x->cap_att ? x->cap_att * 2 : 16;
-                struct ms_attempt *n = realloc(x->att, cap * sizeof(*n));
-                if (!n)
-                    continue;
-                x->att = n;
-                x->cap_att = cap;
-            }
-            x->att[x->n_att++] = (struct ms_attempt){
-                .t_ms = (double)(scn_now(srv) - srv->scn_t0_ms), .opened = accepted};
-            int ok = ms_policy_check(&e->policy, srv->scale, x->att, x->n_att, NULL, detail,
-                                     sizeof(detail));
-            if (ok >= 0)
-                expect_settle(srv, i, ok ? 1 : 2, detail);
-        }
-    }
+    if (srv->scn)
+        ms_expect_on_attempt(srv->scn, srv->xs, srv->scale, path, accepted,
+                             (double)(scn_now(srv) - srv->scn_t0_ms), expect_journal, srv);
 }
 
 static void expect_deadline(lws_sorted_usec_list_t *sul);
@@ -84,28 +45,12 @@ static void expect_deadline(lws_sorted_usec_list_t *sul);
 static void expect_check_conn(struct ms_conn *c, int closing)
 {
     struct ms_server *srv = c->srv;
-    struct ms_scenario *s = srv->scn;
-    if (!s || c->scn_gen != srv->scn_gen)
+    if (!srv->scn || c->scn_gen != srv->scn_gen)
         return;
-    int64_t now = scn_now(srv), next = -1;
-    for (size_t i = 0; i < s->n_expects && i < 64; i++) {
-        if (!(c->expect_pending & (1ull << i)))
-            continue;
-        int64_t deadline = c->open_ms + ms_scale_ms(s->expects[i].within_ms, srv->scale);
-        if (now >= deadline) {
-            char detail[256];
-            snprintf(detail, sizeof(detail),
-                     "conn %llu on %.100s sent no matching message within %lld ms",
-                     (unsigned long long)c->id, c->path,
-                     ms_scale_ms(s->expects[i].within_ms, srv->scale));
-            c->expect_pending &= ~(1ull << i);
-            expect_settle(srv, i, 2, detail);
-        } else if (closing) {
-            c->expect_pending &= ~(1ull << i); /* closed before its deadline: not judged */
-        } else if (next < 0 || deadline < next) {
-            next = deadline;
-        }
-    }
+    int64_t now = scn_now(srv), next;
+    c->expect_pending =
+        ms_expect_check_deadlines(srv->scn, srv->xs, srv->scale, c->expect_pending, c->id, c->path,
+                                  c->open_ms, now, closing, &next, expect_journal, srv);
     if (next >= 0 && !closing)
         lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul_expect, expect_deadline,
                          (lws_usec_t)(next - now) * LWS_US_PER_MS);
@@ -114,30 +59,6 @@ static void expect_check_conn(struct ms_conn *c, int closing)
 static void expect_deadline(lws_sorted_usec_list_t *sul)
 {
     expect_check_conn(lws_container_of(sul, struct ms_conn, sul_expect), 0);
-}
-
-static int sends_match(const cJSON *want, const cJSON *msg, const char *text)
-{
-    if (cJSON_IsString(want))
-        return !strcmp(want->valuestring, text);
-    return msg && ms_json_contains(msg, want);
-}
-
-/* A client message against this session's pending client_sends expectations. */
-static void expect_on_message(struct ms_conn *c, const cJSON *msg, const char *text)
-{
-    struct ms_server *srv = c->srv;
-    struct ms_scenario *s = srv->scn;
-    for (size_t i = 0; s && i < s->n_expects && i < 64; i++) {
-        if (!(c->expect_pending & (1ull << i)) || !sends_match(s->expects[i].sends, msg, text))
-            continue;
-        c->expect_pending &= ~(1ull << i);
-        srv->xs[i].count++;
-        char detail[256];
-        snprintf(detail, sizeof(detail), "%ld connection%s sent it in time", srv->xs[i].count,
-                 srv->xs[i].count == 1 ? "" : "s");
-        expect_settle(srv, i, 1, detail);
-    }
 }
 
 char *ms_scenario_expect_report(struct ms_server *srv)
@@ -215,10 +136,7 @@ void ms_scenario_on_open(struct ms_conn *c)
     if (!s || c->scn_gen != srv->scn_gen)
         return;
     c->open_ms = scn_now(srv);
-    for (size_t i = 0; i < s->n_expects && i < 64; i++)
-        if (s->expects[i].kind == MS_EXPECT_SENDS && ms_path_match(s->expects[i].path, c->path) &&
-            srv->xs[i].status != 2)
-            c->expect_pending |= 1ull << i;
+    c->expect_pending = ms_expect_sends_for(s, srv->xs, c->path);
     expect_check_conn(c, 0);
     if (r)
         ms_script_start(c, &r->on_open, NULL, NULL);
@@ -260,7 +178,9 @@ int ms_scenario_on_message(struct ms_conn *c, const char *text, size_t len, int 
     if (!s || c->scn_gen != srv->scn_gen || binary)
         return 0;
     cJSON *msg = ms_pyjson_parse(text, len, NULL, 0);
-    expect_on_message(c, msg, text);
+    if (c->expect_pending)
+        c->expect_pending =
+            ms_expect_on_message(s, srv->xs, c->expect_pending, msg, text, expect_journal, srv);
     struct ms_reply *r = NULL;
     if (c->rule >= 0 && (size_t)c->rule < s->n_rules)
         r = find_reply(&s->rules[c->rule].replies, c->path, msg, text);
@@ -289,17 +209,9 @@ static void timeline_fire(lws_sorted_usec_list_t *sul);
 
 static void timeline_schedule(struct ms_server *srv)
 {
-    struct ms_scenario *s = srv->scn;
-    if (!s || srv->tl_next >= s->n_timeline) {
-        if (s && s->timeline_loop_ms > 0 && s->n_timeline) {
-            srv->tl_base_ms += ms_scale_ms(s->timeline_loop_ms, srv->scale);
-            srv->tl_next = 0;
-            srv->tl_iteration++;
-        } else {
-            return;
-        }
-    }
-    int64_t due = srv->tl_base_ms + ms_scale_ms(s->timeline[srv->tl_next].at_ms, srv->scale);
+    int64_t due = ms_timeline_next_due(srv->scn, srv->scale, &srv->tl);
+    if (due < 0)
+        return;
     int64_t wait = due - scn_now(srv);
     lws_sul_schedule(srv->ctx, 0, &srv->sul_timeline, timeline_fire,
                      (lws_usec_t)(wait > 0 ? wait : 0) * LWS_US_PER_MS);
@@ -316,7 +228,7 @@ static void run_event(struct ms_server *srv, size_t index, const struct ms_tl_ev
     char now[32];
     ms_server_now_iso(now, sizeof(now));
     struct ms_tmpl_ctx t = {
-        .now = now, .seq = ++srv->tl_seq, .iteration = (long long)srv->tl_iteration};
+        .now = now, .seq = ++srv->tl_seq, .iteration = (long long)srv->tl.iteration};
     cJSON *ev = ms_server_event("timeline");
     if (ev) {
         static const char *const names[] = {"emit",    "send",      "outage",   "restart",
@@ -388,11 +300,10 @@ static void timeline_fire(lws_sorted_usec_list_t *sul)
 {
     struct ms_server *srv = lws_container_of(sul, struct ms_server, sul_timeline);
     struct ms_scenario *s = srv->scn;
-    int64_t now = scn_now(srv);
-    while (s && srv->tl_next < s->n_timeline &&
-           srv->tl_base_ms + ms_scale_ms(s->timeline[srv->tl_next].at_ms, srv->scale) <= now) {
-        size_t i = srv->tl_next++;
-        run_event(srv, i, &s->timeline[i]);
+    const struct ms_tl_event *e;
+    size_t i;
+    while (s && (e = ms_timeline_due(s, srv->scale, &srv->tl, scn_now(srv), &i))) {
+        run_event(srv, i, e);
         if (srv->scn != s)
             return; /* an event replaced the scenario */
     }
@@ -405,8 +316,7 @@ static void free_runtime(struct ms_server *srv)
 {
     lws_sul_cancel(&srv->sul_timeline);
     if (srv->xs && srv->scn)
-        for (size_t i = 0; i < srv->scn->n_expects; i++)
-            free(srv->xs[i].att);
+        ms_expect_free(srv->xs, srv->scn->n_expects);
     free(srv->xs);
     srv->xs = NULL;
     ms_scenario_free(srv->scn);
@@ -452,10 +362,8 @@ int ms_scenario_install(struct ms_server *srv, struct ms_scenario *s, double sca
     srv->scale_override = scale;
     srv->scale = s ? (scale > 0 ? scale : s->time_scale) : 1;
     srv->scn_t0_ms = scn_now(srv);
-    srv->tl_base_ms = srv->scn_t0_ms;
-    srv->tl_next = 0;
+    ms_timeline_start(&srv->tl, srv->scn_t0_ms);
     srv->tl_seq = 0;
-    srv->tl_iteration = 1;
     srv->outage_until_ms = 0;
     srv->profile = s && s->have_profile ? s->profile : srv->opt.profile;
     srv->heartbeat_ms = s && s->heartbeat_ms >= 0 ? (long)ms_scale_ms(s->heartbeat_ms, srv->scale)
@@ -482,8 +390,7 @@ void ms_scenario_restart(struct ms_server *srv)
     struct ms_scenario *s = srv->scn;
     if (!s)
         return;
-    for (size_t i = 0; srv->xs && i < s->n_expects; i++)
-        free(srv->xs[i].att);
+    ms_expect_free(srv->xs, s->n_expects);
     free(srv->xs);
     srv->xs = NULL;
     srv->scn = NULL; /* detached: install takes it back */

@@ -8,21 +8,11 @@
 #include "ms_template.h"
 #include "ms_time.h"
 
-#define MAX_DEPTH 16
-
-struct frame_pos {
-    const struct ms_steps *steps;
-    size_t idx;
-    long long left; /* passes still to run after this one (-1 forever) */
-    long long iteration;
-};
-
 struct ms_script {
     struct ms_script *next;
     struct ms_conn *c;
     lws_sorted_usec_list_t sul;
-    struct frame_pos stack[MAX_DEPTH];
-    int depth;
+    struct ms_cursor cur;
     cJSON *msg;
     char *msg_text;
     int resume_on_wake; /* the wait is a stall's for_ms */
@@ -51,7 +41,7 @@ static void fill_ctx(struct ms_script *sc, struct ms_tmpl_ctx *t, char *now)
         .attempt = c->attempt,
         .conn = c->id,
         .seq = c->seq,
-        .iteration = sc->stack[sc->depth - 1].iteration,
+        .iteration = ms_cursor_iteration(&sc->cur),
         .msg = sc->msg,
         .msg_text = sc->msg_text,
     };
@@ -158,24 +148,10 @@ static void script_run(struct ms_script *sc)
 {
     struct ms_conn *c = sc->c;
     double scale = c->srv->scale;
-    while (sc->depth > 0) {
-        if (c->close_code || c->drop) {
-            script_free(sc);
-            return;
-        }
-        struct frame_pos *fp = &sc->stack[sc->depth - 1];
-        if (fp->idx >= fp->steps->n) {
-            if (fp->left != 0) {
-                if (fp->left > 0)
-                    fp->left--;
-                fp->idx = 0;
-                fp->iteration++;
-                continue;
-            }
-            sc->depth--;
-            continue;
-        }
-        const struct ms_step *st = &fp->steps->v[fp->idx++];
+    const struct ms_step *st;
+    while ((st = ms_cursor_next(&sc->cur))) {
+        if (c->close_code || c->drop)
+            break;
         struct ms_tmpl_ctx t;
         char now[32];
         fill_ctx(sc, &t, now);
@@ -243,13 +219,7 @@ static void script_run(struct ms_script *sc)
         case MS_STEP_WS_PING:
             ms_conn_send(c, st->text, strlen(st->text), MS_OP_PING);
             break;
-        case MS_STEP_REPEAT:
-            if (sc->depth < MAX_DEPTH && st->body->n)
-                sc->stack[sc->depth++] = (struct frame_pos){
-                    .steps = st->body,
-                    .left = st->count < 0 ? -1 : st->count - 1,
-                    .iteration = 1,
-                };
+        case MS_STEP_REPEAT: /* entered by the cursor */
             break;
         case MS_STEP_MARK: {
             char *text = ms_template_string(st->text, &t);
@@ -272,8 +242,7 @@ void ms_script_start(struct ms_conn *c, const struct ms_steps *steps, const cJSO
     if (!sc)
         return;
     sc->c = c;
-    sc->stack[0] = (struct frame_pos){.steps = steps, .iteration = 1};
-    sc->depth = 1;
+    ms_cursor_init(&sc->cur, steps);
     sc->msg = msg ? ms_pyjson_dup(msg) : NULL;
     sc->msg_text = msg_text ? strdup(msg_text) : NULL;
     sc->next = c->scripts;

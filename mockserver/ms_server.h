@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <libwebsockets.h>
 #include "ms_coord.h"
+#include "ms_engine.h"
 #include "ms_ids.h"
 #include "ms_journal.h"
 #include "ms_options.h"
@@ -134,15 +135,6 @@ struct ms_held {
     struct ms_upgrade_note note;
 };
 
-/* One expectation's progress (ms_scenario_run.c). */
-struct ms_expect_state {
-    int status; /* 0 pending, 1 met, 2 failed */
-    char detail[256];
-    long count;
-    struct ms_attempt *att;
-    size_t n_att, cap_att;
-};
-
 /* One per process. The event loop owns it; callbacks reach it through lws_context_user(). */
 struct ms_server {
     struct ms_options opt;
@@ -170,9 +162,8 @@ struct ms_server {
     double scale, scale_override;
     int64_t scn_t0_ms;
     lws_sorted_usec_list_t sul_timeline;
-    size_t tl_next;
-    int64_t tl_base_ms;
-    uint64_t tl_seq, tl_iteration;
+    struct ms_timeline_run tl;
+    uint64_t tl_seq;
     int64_t outage_until_ms;
     enum ms_action outage_action;
     int outage_status;
