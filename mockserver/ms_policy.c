@@ -38,31 +38,32 @@ int ms_policy_parse(const char *s, struct ms_policy *p, char *err, size_t errlen
         const char *v = eq + 1;
         double d;
         int bad = 0;
-        if (kn == 3 && !strncmp(cur, "max", 3) && vn == 4 && !strncmp(v, "none", 4)) {
-            p->max = -1;
-        } else if (parse_double(v, vn, &d)) {
-            bad = 1;
-        } else if (kn == 7 && !strncmp(cur, "initial", 7) && d > 0) {
-            p->initial_ms = d;
-        } else if (kn == 6 && !strncmp(cur, "factor", 6) && d >= 1) {
-            p->factor = d;
-        } else if (kn == 3 && !strncmp(cur, "cap", 3) && d > 0) {
-            p->cap_ms = d;
-        } else if (kn == 3 && !strncmp(cur, "max", 3) && d == floor(d) && d >= 1 && d < 1e9) {
-            p->max = (long)d;
-        } else if (kn == 6 && !strncmp(cur, "jitter", 6) && d <= 1) {
-            p->jitter = d;
-        } else if (!(kn == 7 && !strncmp(cur, "initial", 7)) &&
-                   !(kn == 6 && !strncmp(cur, "factor", 6)) &&
-                   !(kn == 3 && !strncmp(cur, "cap", 3)) && !(kn == 3 && !strncmp(cur, "max", 3)) &&
-                   !(kn == 6 && !strncmp(cur, "jitter", 6))) {
+        static const char *const keys[] = {"initial", "factor", "cap", "max", "jitter", NULL};
+        const char *const *k = keys;
+        while (*k && !(strlen(*k) == kn && !strncmp(cur, *k, kn)))
+            k++;
+        if (!*k) {
             snprintf(err, errlen,
                      "unknown policy item \"%.*s\" (expected initial, factor, cap, max, jitter)",
                      (int)kn, cur);
             return -1;
-        } else {
-            bad = 1;
         }
+        if (!strcmp(*k, "max") && vn == 4 && !strncmp(v, "none", 4))
+            p->max = -1;
+        else if (parse_double(v, vn, &d))
+            bad = 1;
+        else if (!strcmp(*k, "initial") && d > 0)
+            p->initial_ms = d;
+        else if (!strcmp(*k, "factor") && d >= 1)
+            p->factor = d;
+        else if (!strcmp(*k, "cap") && d > 0)
+            p->cap_ms = d;
+        else if (!strcmp(*k, "max") && d == floor(d) && d >= 1 && d < 1e9)
+            p->max = (long)d;
+        else if (!strcmp(*k, "jitter") && d <= 1)
+            p->jitter = d;
+        else
+            bad = 1;
         if (bad) {
             snprintf(err, errlen,
                      "bad value in policy item \"%.*s\" (initial, cap > 0; factor >= 1; max a "

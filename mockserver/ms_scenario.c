@@ -91,6 +91,34 @@ const struct ms_rule *ms_scenario_match(const struct ms_scenario *s, const char 
     return NULL;
 }
 
+/* Python's == on JSON values: numbers by value (1 == 1.0), arrays element by element, objects by
+ * their members regardless of order. */
+static int json_equal(const cJSON *a, const cJSON *b)
+{
+    if (ms_pyjson_is_number(a) || ms_pyjson_is_number(b))
+        return ms_pyjson_is_number(a) && ms_pyjson_is_number(b) &&
+               ms_pyjson_number(a) == ms_pyjson_number(b);
+    if (cJSON_IsArray(a) || cJSON_IsArray(b)) {
+        if (!cJSON_IsArray(a) || !cJSON_IsArray(b))
+            return 0;
+        const cJSON *x = a->child, *y = b->child;
+        for (; x && y; x = x->next, y = y->next)
+            if (!json_equal(x, y))
+                return 0;
+        return !x && !y;
+    }
+    if (cJSON_IsObject(a) || cJSON_IsObject(b)) {
+        if (!cJSON_IsObject(a) || !cJSON_IsObject(b) ||
+            cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+            return 0;
+        for (const cJSON *m = b->child; m; m = m->next)
+            if (!json_equal(cJSON_GetObjectItemCaseSensitive(a, m->string), m))
+                return 0;
+        return 1;
+    }
+    return a && b && cJSON_Compare(a, b, 1);
+}
+
 int ms_json_contains(const cJSON *msg, const cJSON *subset)
 {
     if (cJSON_IsObject(subset)) {
@@ -101,11 +129,7 @@ int ms_json_contains(const cJSON *msg, const cJSON *subset)
                 return 0;
         return 1;
     }
-    if (!msg)
-        return 0;
-    if (ms_pyjson_is_number(subset))
-        return ms_pyjson_is_number(msg) && ms_pyjson_number(msg) == ms_pyjson_number(subset);
-    return cJSON_Compare(msg, subset, 1);
+    return msg && json_equal(msg, subset);
 }
 
 long long ms_scale_ms(long long ms, double scale)
@@ -301,7 +325,9 @@ static void check_template(struct loader *L, const char *s, const char *where,
         }
         size_t n = (size_t)(end - p - 2);
         if (!placeholder_ok(p + 2, n, scope)) {
-            if (n > 3 && !strncmp(p + 2, "msg", 3))
+            int is_msg =
+                (n == 3 && !strncmp(p + 2, "msg", 3)) || (n > 4 && !strncmp(p + 2, "msg.", 4));
+            if (is_msg && scope != TMPL_REPLY)
                 ms_diag_add(L->d, where, "placeholder {{%.*s}} is only available in replies",
                             (int)n, p + 2);
             else
@@ -738,7 +764,7 @@ static void parse_attempts(struct loader *L, const cJSON *v, const char *where,
         return;
     }
     const char *s = v->valuestring, *e;
-    long from, to;
+    long from = 0, to = 0;
     if (!strncmp(s, "every ", 6)) {
         if (parse_long(s + 6, &e, &from) || *e)
             ms_diag_add(L->d, where, "bad attempt set \"%s\" (\"every N\" needs N >= 1)", s);
