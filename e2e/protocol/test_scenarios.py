@@ -483,3 +483,73 @@ def test_scenario_flag_loads_and_bad_file_exits_2(wsmock_bin, tmp_path):
                         'refuse, reset, hang)\n' % bad)
     p = subprocess.run([wsmock_bin, "check", str(bad)], capture_output=True, text=True, timeout=10)
     assert p.returncode == 2 and "unknown action" in p.stderr
+
+
+def test_outage_drops_open_connections_and_refuses_with_503_then_recovers(mock, scn):
+    scn("outage", scale=0.1)  # at 200 ms, for 500 ms
+
+    async def go():
+        kind, ws = await attempt(mock, "/ws/coordinator")
+        assert kind == "open"
+        frames, code, _ = await frames_until_close(ws, timeout=5)
+        return code, await attempt(mock, "/ws/coordinator")
+
+    code, during = run(go())
+    assert code == 1006 and during == ("status", 503)
+    journal_events(mock, "mark", n=1)  # "outage over"
+
+    async def after():
+        kind, ws = await attempt(mock, "/ws/coordinator")
+        assert kind == "open"
+        await ws.close()
+
+    run(after())
+    ups = journal_events(mock, "upgrade", n=3)
+    assert [e.get("outage", False) for e in ups] == [False, True, False]
+
+
+def test_message_burst_arrives_complete_and_in_order(mock, scn):
+    scn("message-burst")
+
+    async def go():
+        kind, ws = await attempt(mock, "/ws/workflow/b")
+        await ws.recv()
+        msgs = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(1001)]
+        await ws.close()
+        return msgs
+
+    msgs = run(go())
+    assert [m["message"] for m in msgs[:1000]] == ["update %d" % i for i in range(1, 1001)]
+    assert msgs[1000]["state"] == "completed"
+
+
+def test_send_bytes_and_close_all_and_expectations_on_attempts(mock, scn):
+    scn(body={"name": "misc", "description": "raw bytes, close_all, attempts and policy",
+              "connections": [{"path": "/ws/agent/*", "welcome": False,
+                               "on_open": [{"send_bytes": "aGk=", "opcode": "text"},
+                                           {"send_bytes": "AP8=", "opcode": "binary"}]},
+                              {"path": "/ws/coordinator", "action": "refuse"}],
+              "timeline": [{"at_ms": 1000, "close_all": 4002, "reason": "maintenance"}],
+              "expect": [{"name": "few", "attempts": {"min": 1, "max": 2}, "path": "/ws/coordinator"},
+                         {"name": "backs off", "path": "/ws/coordinator",
+                          "reconnect_policy": "initial=1000,factor=2,cap=30000,max=5"}]}, scale=0.1)
+
+    async def go():
+        kind, ws = await attempt(mock, "/ws/agent/z")
+        assert kind == "open"
+        a, b = await ws.recv(), await ws.recv()
+        frames, code, reason = await frames_until_close(ws, timeout=5)  # close_all at 100 ms
+        storm = [await attempt(mock, "/ws/coordinator") for _ in range(3)]  # no delay at all
+        return a, b, code, reason, storm
+
+    a, b, code, reason, storm = run(go())
+    assert (a, b) == ("hi", b"\x00\xff")
+    assert (code, reason) == (4002, "maintenance")
+    assert storm == [("status", 403)] * 3
+    rep = mock.get("/__mock/expect").json()
+    by_name = {e["name"]: e for e in rep["expectations"]}
+    assert by_name["few"]["status"] == "failed"
+    assert by_name["few"]["detail"] == "3 attempts on /ws/coordinator, more than the maximum 2"
+    assert by_name["backs off"]["status"] == "failed"
+    assert by_name["backs off"]["detail"].startswith("retry storm")
+    assert [e["status"] for e in journal_events(mock, "expect", n=3)] == ["met", "failed", "failed"]
