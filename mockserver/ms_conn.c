@@ -220,8 +220,9 @@ int ms_conn_writeable(struct ms_conn *c)
 {
     if (c->stalled && !c->drop)
         return 0; /* a half-open peer: what is queued waits for the resume */
-    if (c->drop) {
-        /* No close frame: shut the socket so lws's own close handshake cannot reach the peer. */
+    if (c->drop && !c->q_head) {
+        /* What was queued before the drop has gone out; now no close frame: shut the socket so
+         * lws's own close handshake cannot reach the peer. */
         shutdown(lws_get_socket_fd(c->wsi), SHUT_RDWR);
         return -1;
     }
@@ -246,7 +247,7 @@ int ms_conn_writeable(struct ms_conn *c)
         }
         journal_frame_out(c, f);
         free(f);
-        if (c->q_head || c->close_code)
+        if (c->q_head || c->close_code || c->drop)
             lws_callback_on_writable(c->wsi);
         return 0;
     }

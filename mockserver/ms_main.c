@@ -1,7 +1,9 @@
-/* wsmock -- entry point: subcommands (check), or parse options, create the server, run the loop. */
+/* wsmock -- entry point: subcommands (check, record, import-har), or parse options, create the
+ * server, run the loop. */
 #include <stdio.h>
 #include <string.h>
 #include "ms_options.h"
+#include "ms_record.h"
 #include "ms_scenario.h"
 #include "ms_server.h"
 
@@ -35,6 +37,10 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "check"))
         return check_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "record"))
+        return ms_record_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "import-har"))
+        return ms_import_har_main(argc - 1, argv + 1);
     struct ms_options opt;
     ms_options_defaults(&opt);
     int rc = ms_options_parse(&opt, argc, argv, stdout, stderr);
