@@ -553,3 +553,44 @@ def test_send_bytes_and_close_all_and_expectations_on_attempts(mock, scn):
     assert by_name["backs off"]["status"] == "failed"
     assert by_name["backs off"]["detail"].startswith("retry storm")
     assert [e["status"] for e in journal_events(mock, "expect", n=3)] == ["met", "failed", "failed"]
+
+
+def test_every_emit_kind_in_its_real_shape(mock, scn):
+    scn(body={"name": "kinds", "description": "every emit kind to the connection itself",
+              "connections": [{"path": "/ws/workflow/*", "on_open": [
+                  {"emit": "progress", "state": "running", "progress": 0.25, "stage": "outline"},
+                  {"emit": "agent_status", "agent_name": "a1", "status": "busy", "metrics": {"n": 1}},
+                  {"emit": "coordinator_metrics", "registered_agents": 2},
+                  {"emit": "error", "target_type": "workflow", "target_id": "{{workflow_id}}",
+                   "message": "boom"},
+                  {"emit": "error_reply", "message": "Invalid JSON format"},
+                  {"emit": "status", "status": {"state": "running"}},
+                  {"emit": "info", "message": "hello", "timestamp": False},
+                  {"emit": "welcome"}, {"emit": "heartbeat"}, {"emit": "pong"}]}]})
+
+    async def go():
+        kind, ws = await attempt(mock, "/ws/workflow/k?client_id=c1")
+        msgs = [await asyncio.wait_for(ws.recv(), 3) for _ in range(11)]
+        await ws.close()
+        return msgs
+
+    msgs = run(go())
+    keys = [list(json.loads(m)) for m in msgs[1:]]
+    assert keys == [
+        ["type", "workflow_id", "timestamp", "state", "progress", "stage", "message", "details"],
+        ["type", "agent_name", "timestamp", "status", "metrics"],
+        ["type", "timestamp", "total_messages", "total_workflows", "registered_agents", "healthy_agents",
+         "active_workflows", "queue_size", "dead_letters"],
+        ["type", "target_type", "target_id", "message", "error_type", "retryable", "details", "timestamp"],
+        ["type", "message"],
+        ["type", "workflow_id", "status"],
+        ["type", "message"],
+        ["type", "message", "timestamp", "client_id", "room"],
+        ["type", "timestamp"],
+        ["type"],
+    ]
+    assert msgs[5] == '{"type":"error","message":"Invalid JSON format"}'
+    assert msgs[7] == '{"type":"info","message":"hello"}'
+    assert msgs[8] == msgs[0].replace(json.loads(msgs[0])["timestamp"], json.loads(msgs[8])["timestamp"])
+    assert msgs[10] == '{"type":"pong"}'
+    assert json.loads(msgs[3])["registered_agents"] == 2 and json.loads(msgs[1])["progress"] == 0.25
