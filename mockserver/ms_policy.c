@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ms_ids.h"
 #include "ms_policy.h"
 
 static int parse_double(const char *v, size_t n, double *out)
@@ -24,7 +25,7 @@ static int parse_double(const char *v, size_t n, double *out)
 
 int ms_policy_parse(const char *s, struct ms_policy *p, char *err, size_t errlen)
 {
-    *p = (struct ms_policy){1000, 2, 30000, 5, 0};
+    *p = (struct ms_policy){1000, 2, 30000, 5, 0, 0};
     const char *cur = s;
     while (*cur) {
         const char *end = strchr(cur, ',');
@@ -38,14 +39,16 @@ int ms_policy_parse(const char *s, struct ms_policy *p, char *err, size_t errlen
         const char *v = eq + 1;
         double d;
         int bad = 0;
-        static const char *const keys[] = {"initial", "factor", "cap", "max", "jitter", NULL};
+        static const char *const keys[] = {"initial", "factor", "cap", "max",
+                                           "jitter",  "reset",  NULL};
         const char *const *k = keys;
         while (*k && !(strlen(*k) == kn && !strncmp(cur, *k, kn)))
             k++;
         if (!*k) {
-            snprintf(err, errlen,
-                     "unknown policy item \"%.*s\" (expected initial, factor, cap, max, jitter)",
-                     (int)kn, cur);
+            snprintf(
+                err, errlen,
+                "unknown policy item \"%.*s\" (expected initial, factor, cap, max, jitter, reset)",
+                (int)kn, cur);
             return -1;
         }
         if (!strcmp(*k, "max") && vn == 4 && !strncmp(v, "none", 4))
@@ -62,12 +65,14 @@ int ms_policy_parse(const char *s, struct ms_policy *p, char *err, size_t errlen
             p->max = (long)d;
         else if (!strcmp(*k, "jitter") && d <= 1)
             p->jitter = d;
+        else if (!strcmp(*k, "reset"))
+            p->reset_ms = d;
         else
             bad = 1;
         if (bad) {
             snprintf(err, errlen,
                      "bad value in policy item \"%.*s\" (initial, cap > 0; factor >= 1; max a "
-                     "whole number >= 1 or none; jitter 0..1)",
+                     "whole number >= 1 or none; jitter 0..1; reset >= 0)",
                      (int)n, cur);
             return -1;
         }
@@ -151,4 +156,18 @@ int ms_policy_check(const struct ms_policy *p, double scale, const struct ms_att
         snprintf(reason, len, "attempt %zu: gap %.0f ms outside [%.0f, %.0f] ms", first_bad + 1,
                  a[first_bad].t_ms - a[first_bad - 1].t_ms, bad_lo, bad_hi);
     return 0;
+}
+
+double ms_policy_next_delay(const struct ms_policy *p, long r, struct ms_rng *rng)
+{
+    double d = ms_policy_delay(p, r);
+    if (!rng || p->jitter <= 0)
+        return d;
+    double u = (double)(ms_rng_next(rng) >> 11) / 9007199254740992.0; /* [0, 1) */
+    return d * (1 + p->jitter * u);
+}
+
+int ms_policy_may_retry(const struct ms_policy *p, long retries)
+{
+    return p->max < 0 || retries < p->max;
 }

@@ -14,11 +14,22 @@ struct ms_policy {
     double cap_ms;
     long max;      /* retries allowed after a failure run starts; -1: unlimited */
     double jitter; /* 0..1 */
+    double reset_ms; /* a connection open this long restarts the count at retry 1 (0: any open) */
 };
 
+struct ms_rng;
+
+/* The delay a client following the policy waits before retry r (r >= 1): the nominal delay
+ * spread by up to +jitter (the lws retry-table rule: [d, d*(1+jitter)) ), drawn from rng (seeded:
+ * repeatable). NULL rng: no jitter. */
+double ms_policy_next_delay(const struct ms_policy *p, long r, struct ms_rng *rng);
+/* 1 if a client that has made `retries` retries in a row may try again. */
+int ms_policy_may_retry(const struct ms_policy *p, long retries);
+
 /*
- * Parses "initial=1000,factor=2,cap=30000,max=5,jitter=0.2" (any order, any subset; defaults are
- * initial=1000, factor=2, cap=30000, max=5, jitter=0; "max=none" is unlimited). Returns 0, or -1
+ * Parses "initial=1000,factor=2,cap=30000,max=5,jitter=0.2,reset=5000" (any order, any subset;
+ * defaults are initial=1000, factor=2, cap=30000, max=5, jitter=0, reset=0; "max=none" is
+ * unlimited). Returns 0, or -1
  * with the problem written to err.
  */
 int ms_policy_parse(const char *s, struct ms_policy *p, char *err, size_t errlen);

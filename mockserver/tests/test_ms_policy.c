@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ms_ids.h"
 #include "ms_policy.h"
 #include "ms_test.h"
 
@@ -120,13 +121,15 @@ static void test_parse_edges_of_ranges_are_accepted(void)
 static void test_parse_unknown_key(void)
 {
     parse_bad("initial=1000,delay=5",
-              "unknown policy item \"delay\" (expected initial, factor, cap, max, jitter)");
-    parse_bad("Initial=1000",
-              "unknown policy item \"Initial\" (expected initial, factor, cap, max, jitter)");
+              "unknown policy item \"delay\" (expected initial, factor, cap, max, jitter, reset)");
+    parse_bad(
+        "Initial=1000",
+        "unknown policy item \"Initial\" (expected initial, factor, cap, max, jitter, reset)");
     /* the name is checked before the value */
     parse_bad("maxx=none",
-              "unknown policy item \"maxx\" (expected initial, factor, cap, max, jitter)");
-    parse_bad("foo=x", "unknown policy item \"foo\" (expected initial, factor, cap, max, jitter)");
+              "unknown policy item \"maxx\" (expected initial, factor, cap, max, jitter, reset)");
+    parse_bad("foo=x",
+              "unknown policy item \"foo\" (expected initial, factor, cap, max, jitter, reset)");
 }
 
 static void test_parse_item_without_equals(void)
@@ -136,7 +139,7 @@ static void test_parse_item_without_equals(void)
 }
 
 #define BAD_VALUE_HINT                                                                             \
-    " (initial, cap > 0; factor >= 1; max a whole number >= 1 or none; jitter 0..1)"
+    " (initial, cap > 0; factor >= 1; max a whole number >= 1 or none; jitter 0..1; reset >= 0)"
 
 static void test_parse_non_number(void)
 {
@@ -428,6 +431,34 @@ static void test_check_fewer_than_two_attempts_is_pending(void)
     check(&p, 1.0, NULL, 0, NULL, -1, "pending: 0 attempts so far");
 }
 
+static void test_next_delay_jitter_is_seeded_and_within_the_lws_range(void)
+{
+    struct ms_policy p = parse_ok("initial=1000,factor=2,cap=30000,jitter=0.2,reset=5000");
+    CU_ASSERT_DOUBLE_EQUAL(p.reset_ms, 5000, EPS);
+    struct ms_rng a, b;
+    ms_rng_seed(&a, 42);
+    ms_rng_seed(&b, 42);
+    int spread = 0;
+    for (long r = 1; r <= 8; r++) {
+        double d = ms_policy_next_delay(&p, r, &a), nominal = ms_policy_delay(&p, r);
+        CU_ASSERT(d >= nominal && d < nominal * 1.2);
+        CU_ASSERT_DOUBLE_EQUAL(d, ms_policy_next_delay(&p, r, &b), 1e-9); /* same seed */
+        spread += d > nominal;
+    }
+    CU_ASSERT(spread >= 7);
+    CU_ASSERT_DOUBLE_EQUAL(ms_policy_next_delay(&p, 3, NULL), 4000, EPS); /* no rng: nominal */
+}
+
+static void test_may_retry_counts_retries_in_a_row(void)
+{
+    struct ms_policy p = parse_ok("max=2");
+    CU_ASSERT_TRUE(ms_policy_may_retry(&p, 0));
+    CU_ASSERT_TRUE(ms_policy_may_retry(&p, 1));
+    CU_ASSERT_FALSE(ms_policy_may_retry(&p, 2));
+    p = parse_ok("max=none");
+    CU_ASSERT_TRUE(ms_policy_may_retry(&p, 1000000));
+}
+
 static CU_TestInfo policy_tests[] = {
     MS_TEST(test_parse_empty_gives_defaults),
     MS_TEST(test_parse_subset_keeps_other_defaults),
@@ -464,6 +495,8 @@ static CU_TestInfo policy_tests[] = {
     MS_TEST(test_check_open_resets_the_max_count),
     MS_TEST(test_check_scaled_gaps),
     MS_TEST(test_check_fewer_than_two_attempts_is_pending),
+    MS_TEST(test_next_delay_jitter_is_seeded_and_within_the_lws_range),
+    MS_TEST(test_may_retry_counts_retries_in_a_row),
     CU_TEST_INFO_NULL,
 };
 

@@ -1020,7 +1020,8 @@ static void test_bad_every_problem_is_listed(void)
         "t.json: $.replies[0]: missing key \"do\"",
         "t.json: $.timeline[0]: at_ms 2000 is not before timeline_loop_ms 1000",
         "t.json: $.expect[0].reconnect_policy: bad value in policy item \"factor=0.5\" "
-        "(initial, cap > 0; factor >= 1; max a whole number >= 1 or none; jitter 0..1)");
+        "(initial, cap > 0; factor >= 1; max a whole number >= 1 or none; jitter 0..1; reset >= "
+        "0)");
 }
 
 static void test_diag_origin_defaults(void)
