@@ -12,8 +12,8 @@ struct ms_policy {
     double initial_ms;
     double factor;
     double cap_ms;
-    long max;      /* retries allowed after a failure run starts; -1: unlimited */
-    double jitter; /* 0..1 */
+    long max;        /* retries allowed after a failure run starts; -1: unlimited */
+    double jitter;   /* 0..1 */
     double reset_ms; /* a connection open this long restarts the count at retry 1 (0: any open) */
 };
 

@@ -75,12 +75,32 @@ int ms_attempts_match(const struct ms_attempts *a, unsigned long attempt)
     return 0;
 }
 
+static int origin_match(const char *want, const char *origin)
+{
+    int has = origin && origin[0];
+    if (!want)
+        return 1;
+    if (!strcmp(want, "present"))
+        return has;
+    if (!strcmp(want, "absent"))
+        return !has;
+    return has && ms_path_match(want, origin);
+}
+
 const struct ms_rule *ms_scenario_match(const struct ms_scenario *s, const char *path,
                                         unsigned long attempt, int *index)
 {
+    return ms_scenario_match_origin(s, path, attempt, NULL, index);
+}
+
+const struct ms_rule *ms_scenario_match_origin(const struct ms_scenario *s, const char *path,
+                                               unsigned long attempt, const char *origin,
+                                               int *index)
+{
     for (size_t i = 0; s && i < s->n_rules; i++) {
         if (ms_path_match(s->rules[i].path, path) &&
-            ms_attempts_match(&s->rules[i].attempts, attempt)) {
+            ms_attempts_match(&s->rules[i].attempts, attempt) &&
+            origin_match(s->rules[i].origin, origin)) {
             if (index)
                 *index = (int)i;
             return &s->rules[i];
@@ -838,6 +858,7 @@ static void parse_rule(struct loader *L, const cJSON *o, const char *where, stru
     r->welcome = 1;
     get_bool(L, o, "welcome", where, &r->welcome);
     get_str(L, o, "label", where, 0, &r->label);
+    get_str(L, o, "origin", where, 0, &r->origin);
     static const char *const refuse_only[] = {"status", "headers", "body", "preset", NULL};
     static const char *const accept_only[] = {"welcome", "on_open", "replies", NULL};
     for (const char *const *k = refuse_only; *k; k++)

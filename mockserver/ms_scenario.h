@@ -106,7 +106,8 @@ struct ms_rule {
     int welcome;
     struct ms_steps on_open;
     struct ms_replies replies;
-    const char *label; /* NULL if none; borrowed */
+    const char *label;  /* NULL if none; borrowed */
+    const char *origin; /* NULL: any; "present", "absent", or an origin pattern; borrowed */
 };
 
 enum ms_tl_kind {
@@ -184,9 +185,13 @@ int ms_path_match(const char *pattern, const char *path);
 /* 1 if attempt (1-based) is in the set. */
 int ms_attempts_match(const struct ms_attempts *a, unsigned long attempt);
 /* The first rule matching path and attempt, or NULL (then: accept, profile behaviour). *index
- * gets its position (-1 if none). */
+ * gets its position (-1 if none). The request has no Origin header. */
 const struct ms_rule *ms_scenario_match(const struct ms_scenario *s, const char *path,
                                         unsigned long attempt, int *index);
+/* The same for a request whose Origin header is origin (NULL or "": none). */
+const struct ms_rule *ms_scenario_match_origin(const struct ms_scenario *s, const char *path,
+                                               unsigned long attempt, const char *origin,
+                                               int *index);
 /* 1 if the JSON value msg contains subset (objects: every key of subset present with a
  * containing value; anything else: equal). */
 int ms_json_contains(const cJSON *msg, const cJSON *subset);

@@ -102,7 +102,7 @@ char *ms_scenario_expect_report(struct ms_server *srv)
 /* ---- upgrade decisions ---- */
 
 struct ms_decision ms_scenario_decide(struct ms_server *srv, const char *path,
-                                      unsigned long attempt)
+                                      unsigned long attempt, const char *origin)
 {
     struct ms_decision d = {.action = MS_ACT_ACCEPT, .status = 403, .rule_index = -1};
     if (srv->outage_until_ms && scn_now(srv) < srv->outage_until_ms &&
@@ -112,7 +112,7 @@ struct ms_decision ms_scenario_decide(struct ms_server *srv, const char *path,
         d.outage = 1;
         return d;
     }
-    d.rule = ms_scenario_match(srv->scn, path, attempt, &d.rule_index);
+    d.rule = ms_scenario_match_origin(srv->scn, path, attempt, origin, &d.rule_index);
     if (d.rule) {
         d.action = d.rule->action;
         d.delay_ms = ms_scale_ms(d.rule->delay_ms, srv->scale);

@@ -257,9 +257,10 @@ int ms_gate_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
  * coordinator model is refused: then nothing changed and s was freed. */
 int ms_scenario_install(struct ms_server *srv, struct ms_scenario *s, double scale, char *err,
                         size_t errlen);
-/* What to do with upgrade attempt `attempt` on path (outages first, then the rules). */
+/* What to do with upgrade attempt `attempt` on path, from a request with that Origin header
+ * (NULL/"": none): outages first, then the rules. */
 struct ms_decision ms_scenario_decide(struct ms_server *srv, const char *path,
-                                      unsigned long attempt);
+                                      unsigned long attempt, const char *origin);
 /* Expectations that count attempts (called for every upgrade). */
 void ms_scenario_on_upgrade(struct ms_server *srv, const char *path, int accepted);
 /* A session opened under the scenario: welcome (unless the rule says not), on_open script,

@@ -82,7 +82,7 @@ struct ms_decision ms_upgrade_decide(struct ms_server *srv, uint64_t id, const c
     ms_route_match(path, &route);
     int refused_by_backend = !is_websocket || route.ep == MS_EP_NONE ||
                              (srv->profile == MS_PROFILE_PREFIX && ms_route_is_enhanced_path(path));
-    d = ms_scenario_decide(srv, path, attempt);
+    d = ms_scenario_decide(srv, path, attempt, origin);
     if (d.action == MS_ACT_ACCEPT && refused_by_backend) {
         d.action = MS_ACT_REFUSE; /* what the backend itself does: uvicorn's 403 */
         d.status = 403;

@@ -594,3 +594,24 @@ def test_every_emit_kind_in_its_real_shape(mock, scn):
     assert msgs[8] == msgs[0].replace(json.loads(msgs[0])["timestamp"], json.loads(msgs[8])["timestamp"])
     assert msgs[10] == '{"type":"pong"}'
     assert json.loads(msgs[3])["registered_agents"] == 2 and json.loads(msgs[1])["progress"] == 0.25
+
+
+def test_origin_check_refuses_only_requests_with_an_origin(mock, scn):
+    scn("origin-check")
+
+    async def go():
+        try:
+            await websockets.connect(url(mock, "/ws/coordinator"), origin="http://localhost:5000",
+                                     open_timeout=2)
+            refused = None
+        except websockets.exceptions.InvalidStatusCode as e:
+            refused = e.status_code
+        kind, ws = await attempt(mock, "/ws/coordinator")
+        await ws.close()
+        return refused, kind
+
+    refused, kind = run(go())
+    assert refused == 403 and kind == "open"
+    ups = journal_events(mock, "upgrade", n=2)
+    assert [(e["origin"], e["outcome"], e.get("rule_label")) for e in ups] == [
+        ("http://localhost:5000", "refused", "origin refused"), (None, "accepted", None)]
