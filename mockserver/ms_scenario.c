@@ -847,7 +847,7 @@ static void parse_rule(struct loader *L, const cJSON *o, const char *where, stru
     check_keys(L, o, where,
                (const char *const[]){"path", "attempts", "action", "delay_ms", "status", "headers",
                                      "body", "preset", "welcome", "on_open", "replies", "label",
-                                     NULL});
+                                     "origin", NULL});
     get_path(L, o, where, 1, &r->path);
     char w[WHERE_MAX];
     at_key(w, where, "attempts");
