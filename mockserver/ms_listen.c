@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "ms_server.h"
@@ -148,7 +150,9 @@ int ms_listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
         for (int i = 0; i < ACCEPT_BURST; i++) {
             int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (fd < 0)
-                break; /* EAGAIN, or a connection that went away: try again next time */
+                break;   /* EAGAIN, or a connection that went away: try again next time */
+            int one = 1; /* small frames go out at once (no Nagle delay behind a delayed ACK) */
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
             if (srv->scn && srv->scn->needs_gate) {
                 lws_sock_file_fd_type u;
                 u.filefd = fd;

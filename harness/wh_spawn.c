@@ -1,0 +1,122 @@
+/* wh_spawn -- fork/exec of wsmock with --port 0, its ready line read with a deadline. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "ms_time.h"
+#include "wh_spawn.h"
+
+int wh_spawn_wsmock(struct wh_proc *p, const char *bin, const char *const *args, long timeout_ms,
+                    char *err, size_t errlen)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC)) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    const char *argv[64] = {bin, "--port", "0"};
+    int n = 3;
+    for (int i = 0; args && args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        /* if the test or benchmark dies (a failed assertion that ends it early), so does wsmock */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        dup2(fds[1], 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[512];
+    size_t len = 0;
+    int64_t end = ms_time_mono_ms() + timeout_ms;
+    for (;;) {
+        char *nl = memchr(buf, '\n', len);
+        if (nl) {
+            *nl = '\0';
+            const char *colon = strrchr(buf, ':');
+            if (strncmp(buf, "wsmock listening on http://", 27) || !colon) {
+                snprintf(err, errlen, "unexpected first line from %s: %s", bin, buf);
+                break;
+            }
+            p->pid = pid;
+            p->port = atoi(colon + 1);
+            p->out_fd = fds[0];
+            return 0;
+        }
+        int64_t left = end - ms_time_mono_ms();
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+            snprintf(err, errlen, "%s printed no ready line within %ld ms", bin, timeout_ms);
+            break;
+        }
+        ssize_t got = read(fds[0], buf + len, sizeof(buf) - 1 - len);
+        if (got <= 0) {
+            snprintf(err, errlen, "%s exited before it was ready (see its stderr)", bin);
+            break;
+        }
+        len += (size_t)got;
+        buf[len] = '\0';
+        if (len == sizeof(buf) - 1) {
+            snprintf(err, errlen, "%s: ready line too long", bin);
+            break;
+        }
+    }
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+int wh_proc_stop(struct wh_proc *p, long timeout_ms)
+{
+    if (p->pid <= 0)
+        return -1;
+    /* Wait for the child's exit on a pidfd-less kernel-neutral way: a signalfd for SIGCHLD. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    kill(p->pid, SIGTERM);
+    int status = 0, rc = -1;
+    int64_t end = ms_time_mono_ms() + timeout_ms;
+    for (;;) {
+        pid_t w = waitpid(p->pid, &status, WNOHANG);
+        if (w == p->pid) {
+            rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            break;
+        }
+        int64_t left = end - ms_time_mono_ms();
+        struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+        if (left <= 0 || sfd < 0 || poll(&pfd, 1, (int)left) <= 0) {
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, &status, 0);
+            rc = -1;
+            break;
+        }
+        struct signalfd_siginfo si;
+        if (read(sfd, &si, sizeof(si)) < 0)
+            continue;
+    }
+    if (sfd >= 0)
+        close(sfd);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    close(p->out_fd);
+    p->pid = 0;
+    return rc;
+}
