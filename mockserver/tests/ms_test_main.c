@@ -1,5 +1,6 @@
 /* ms_test_main -- CUnit runner shared by the unit-test executables: all cases, or one with --test;
- * --junit FILE writes JUnit XML (one <testsuite> per CUnit suite, one <testcase> per case). */
+ * --junit FILE writes JUnit XML (one <testsuite> per CUnit suite, one <testcase> per case).
+ * Exit code: the number of failed cases (at most 125); 126 if it cannot run. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,7 +273,7 @@ static int write_junit(const char *path, const char *prog)
 static int usage(const char *argv0)
 {
     fprintf(stderr, "usage: %s [--list] [--test CASE] [--junit FILE]\n", argv0);
-    return 2;
+    return 126;
 }
 
 int main(int argc, char **argv)
@@ -290,11 +291,11 @@ int main(int argc, char **argv)
             return usage(argv[0]);
     }
     if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
+        return 126;
     if (CU_register_suites(ms_test_suites) != CUE_SUCCESS) {
         fprintf(stderr, "cannot register suites: %s\n", CU_get_error_msg());
         CU_cleanup_registry();
-        return 2;
+        return 126;
     }
     CU_set_suite_start_handler(on_suite_start);
     CU_set_test_start_handler(on_test_start);
@@ -327,7 +328,7 @@ int main(int argc, char **argv)
     else if (!found) {
         fprintf(stderr, "no test case named '%s'\n", only);
         CU_cleanup_registry();
-        return 2;
+        return 126;
     }
     unsigned cases = 0, failed = 0, errors = 0;
     for (size_t i = 0; i < run.n; i++) {
@@ -341,10 +342,10 @@ int main(int argc, char **argv)
         printf(", %u suite set-up/clean-up failure%s", errors, errors == 1 ? "" : "s");
     printf("\n");
     failed += errors;
-    int rc = failed ? 1 : 0;
+    int rc = failed > 125 ? 125 : (int)failed; /* the exit code is the number of failures */
     if (junit && write_junit(junit, prog_name(argv[0]))) {
         fprintf(stderr, "cannot write %s\n", junit);
-        rc = 2;
+        rc = 126;
     }
     for (size_t i = 0; i < run.n; i++) {
         free(run.r[i].detail);
