@@ -1,5 +1,6 @@
 /* wh_conform -- the conformance checks: HTTP shapes, each WebSocket endpoint, errors; JUnit. */
 #include "wh_conform.h"
+#include "wh_xml.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1017,33 +1018,6 @@ const struct wh_conform_check *wh_conform_find(const struct wh_conform_report *r
 }
 
 /* Writes s with XML's five entities escaped and characters XML 1.0 cannot hold dropped. */
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        switch (ch) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&apos;", f);
-            break;
-        default:
-            if (ch >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r')
-                fputc(ch, f);
-        }
-    }
-}
-
 int wh_conform_write_junit(const struct wh_conform_report *rep, const char *path, char *err,
                            size_t errlen)
 {
@@ -1068,7 +1042,7 @@ int wh_conform_write_junit(const struct wh_conform_report *rep, const char *path
             "  <testsuite name=\"conform\" tests=\"%zu\" failures=\"%d\" errors=\"0\" "
             "skipped=\"%d\" time=\"%.3f\" timestamp=\"%s\" hostname=\"",
             rep->n, rep->failed, rep->skipped, rep->total_ms / 1000.0, stamp);
-    xml_text(f, host);
+    wh_xml_text(f, host);
     fprintf(f, "\">\n");
     for (size_t i = 0; i < rep->n; i++) {
         const struct wh_conform_check *k = &rep->checks[i];
@@ -1081,19 +1055,19 @@ int wh_conform_write_junit(const struct wh_conform_report *rep, const char *path
             gl = (int)(dot - k->name);
         snprintf(group, sizeof(group), "conform.%.*s", gl, k->name);
         fprintf(f, "    <testcase name=\"");
-        xml_text(f, k->name);
+        wh_xml_text(f, k->name);
         fprintf(f, "\" classname=\"");
-        xml_text(f, group);
+        wh_xml_text(f, group);
         fprintf(f, "\" time=\"%.3f\"", k->ms / 1000.0);
         if (k->result == WH_CF_PASS) {
             fprintf(f, "/>\n");
             continue;
         }
         fprintf(f, ">\n      <%s message=\"", k->result == WH_CF_FAIL ? "failure" : "skipped");
-        xml_text(f, k->detail);
+        wh_xml_text(f, k->detail);
         if (k->result == WH_CF_FAIL) {
             fprintf(f, "\" type=\"conform\">");
-            xml_text(f, k->detail);
+            wh_xml_text(f, k->detail);
             fprintf(f, "</failure>\n");
         } else {
             fprintf(f, "\"/>\n");

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 #include "wh_svg.h"
+#include "wh_xml.h"
 
 /* Geometry (px). */
 #define W 960.0
@@ -38,37 +39,12 @@ double wh_svg_tick_step(double span, int max_ticks)
     return 10 * p;
 }
 
-void wh_svg_text(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&apos;", f);
-            break;
-        default:
-            fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-        }
-    }
-}
-
 static void tip(FILE *f, const char *t)
 {
     if (!t)
         return;
     fputs("<title>", f);
-    wh_svg_text(f, t);
+    wh_xml_text(f, t);
     fputs("</title>", f);
 }
 
@@ -164,7 +140,7 @@ static int subtitle(FILE *f, const char *sub)
                 "<text class=\"subtitle\" x=\"%.1f\" y=\"%d\" font-size=\"12\" "
                 "fill=\"#374151\">",
                 LEFT, 42 + 16 * lines++);
-        wh_svg_text(f, line);
+        wh_xml_text(f, line);
         fputs("</text>\n", f);
         sub = nl ? nl + 1 : NULL;
     }
@@ -191,7 +167,7 @@ int wh_svg_timeline(FILE *f, const struct wh_svg_timeline *tl)
                 "<text class=\"title\" x=\"%.1f\" y=\"22\" font-size=\"15\" "
                 "font-weight=\"bold\" fill=\"#111827\">",
                 LEFT);
-        wh_svg_text(f, tl->title);
+        wh_xml_text(f, tl->title);
         fputs("</text>\n", f);
     }
     subtitle(f, tl->subtitle);
@@ -214,7 +190,7 @@ int wh_svg_timeline(FILE *f, const struct wh_svg_timeline *tl)
                     "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" "
                     "fill=\"#111827\">",
                     x, BAND_TOP - 9);
-            wh_svg_text(f, m->label);
+            wh_xml_text(f, m->label);
             fputs("</text>", f);
             last_label = x;
         }

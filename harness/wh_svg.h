@@ -39,9 +39,6 @@ struct wh_svg_timeline {
 /* A tick step for `span` ms showing at most max_ticks ticks: 1, 2 or 5 times a power of ten. */
 double wh_svg_tick_step(double span, int max_ticks);
 
-/* Writes s with the XML entities escaped (& < > " '); control characters become spaces. */
-void wh_svg_text(FILE *f, const char *s);
-
 /* Writes the whole SVG document for tl to f. Returns 0, or -1 on a write error. Elements carry
  * classes for tools and tests: window, open, attempt ok|bad|neutral, axis, tick, legend. */
 int wh_svg_timeline(FILE *f, const struct wh_svg_timeline *tl);

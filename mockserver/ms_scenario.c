@@ -1119,6 +1119,57 @@ static void parse_expect(struct loader *L, const cJSON *o, const char *where, si
     }
 }
 
+/* ---- lists ---- */
+
+typedef void (*elem_fn)(struct loader *L, const cJSON *o, const char *where, size_t i, void *elem);
+
+static void rule_elem(struct loader *L, const cJSON *o, const char *where, size_t i, void *elem)
+{
+    (void)i;
+    parse_rule(L, o, where, elem);
+}
+
+static void tl_elem(struct loader *L, const cJSON *o, const char *where, size_t i, void *elem)
+{
+    (void)i;
+    parse_tl_event(L, o, where, elem);
+}
+
+static void expect_elem(struct loader *L, const cJSON *o, const char *where, size_t i, void *elem)
+{
+    parse_expect(L, o, where, i, elem);
+}
+
+/* The top-level array `key` (may be absent) parsed element by element into a new zeroed array of
+ * elem_size items; *n gets the count. Returns NULL for an absent or empty array (or a non-array,
+ * reported as "must be an array of WHAT"). */
+static void *parse_list(struct loader *L, const cJSON *arr, const char *key, const char *what,
+                        size_t elem_size, size_t *n, elem_fn fn)
+{
+    char where[WHERE_MAX];
+    at_key(where, "$", key);
+    *n = 0;
+    if (!arr)
+        return NULL;
+    if (!cJSON_IsArray(arr)) {
+        ms_diag_add(L->d, where, "must be an array of %s, not %s", what, json_type(arr));
+        return NULL;
+    }
+    size_t count = (size_t)cJSON_GetArraySize(arr), i = 0;
+    char *v = count ? calloc(count, elem_size) : NULL;
+    if (count && !v) {
+        L->oom = 1;
+        return NULL;
+    }
+    *n = count;
+    for (const cJSON *o = arr->child; o; o = o->next, i++) {
+        char w[WHERE_MAX];
+        at_index(w, where, i);
+        fn(L, o, w, i, v + i * elem_size);
+    }
+    return v;
+}
+
 /* ---- top level ---- */
 
 static void parse_top(struct loader *L, const cJSON *root)
@@ -1187,42 +1238,11 @@ static void parse_top(struct loader *L, const cJSON *root)
         ms_coord_free(tmp);
     }
 
-    const cJSON *arr = member(root, "connections");
-    if (arr && !cJSON_IsArray(arr)) {
-        ms_diag_add(L->d, "$.connections", "must be an array of rules, not %s", json_type(arr));
-    } else if (arr) {
-        s->n_rules = (size_t)cJSON_GetArraySize(arr);
-        s->rules = s->n_rules ? calloc(s->n_rules, sizeof(*s->rules)) : NULL;
-        if (s->n_rules && !s->rules) {
-            L->oom = 1;
-            s->n_rules = 0;
-        }
-        size_t i = 0;
-        for (const cJSON *o = arr->child; o && s->rules; o = o->next, i++) {
-            char w[WHERE_MAX];
-            at_index(w, "$.connections", i);
-            parse_rule(L, o, w, &s->rules[i]);
-        }
-    }
+    s->rules = parse_list(L, member(root, "connections"), "connections", "rules", sizeof(*s->rules),
+                          &s->n_rules, rule_elem);
     parse_replies(L, member(root, "replies"), "$.replies", &s->replies);
-
-    arr = member(root, "timeline");
-    if (arr && !cJSON_IsArray(arr)) {
-        ms_diag_add(L->d, "$.timeline", "must be an array of events, not %s", json_type(arr));
-    } else if (arr) {
-        s->n_timeline = (size_t)cJSON_GetArraySize(arr);
-        s->timeline = s->n_timeline ? calloc(s->n_timeline, sizeof(*s->timeline)) : NULL;
-        if (s->n_timeline && !s->timeline) {
-            L->oom = 1;
-            s->n_timeline = 0;
-        }
-        size_t i = 0;
-        for (const cJSON *o = arr->child; o && s->timeline; o = o->next, i++) {
-            char w[WHERE_MAX];
-            at_index(w, "$.timeline", i);
-            parse_tl_event(L, o, w, &s->timeline[i]);
-        }
-    }
+    s->timeline = parse_list(L, member(root, "timeline"), "timeline", "events",
+                             sizeof(*s->timeline), &s->n_timeline, tl_elem);
     get_int(L, root, "timeline_loop_ms", "$", 0, 864000000LL, 0, &s->timeline_loop_ms);
     for (size_t i = 0; s->timeline_loop_ms > 0 && i < s->n_timeline; i++) {
         if (s->timeline[i].at_ms >= s->timeline_loop_ms) {
@@ -1233,23 +1253,8 @@ static void parse_top(struct loader *L, const cJSON *root)
         }
     }
 
-    arr = member(root, "expect");
-    if (arr && !cJSON_IsArray(arr)) {
-        ms_diag_add(L->d, "$.expect", "must be an array of expectations, not %s", json_type(arr));
-    } else if (arr) {
-        s->n_expects = (size_t)cJSON_GetArraySize(arr);
-        s->expects = s->n_expects ? calloc(s->n_expects, sizeof(*s->expects)) : NULL;
-        if (s->n_expects && !s->expects) {
-            L->oom = 1;
-            s->n_expects = 0;
-        }
-        size_t i = 0;
-        for (const cJSON *o = arr->child; o && s->expects; o = o->next, i++) {
-            char w[WHERE_MAX];
-            at_index(w, "$.expect", i);
-            parse_expect(L, o, w, i, &s->expects[i]);
-        }
-    }
+    s->expects = parse_list(L, member(root, "expect"), "expect", "expectations",
+                            sizeof(*s->expects), &s->n_expects, expect_elem);
 }
 
 /* "Expecting ',' delimiter: line 3 column 5 (char 20)" -> "ORIGIN:3:5: JSON syntax error: ..." */

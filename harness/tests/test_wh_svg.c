@@ -5,6 +5,7 @@
 
 #include "ms_test.h"
 #include "wh_svg.h"
+#include "wh_xml.h"
 
 static void test_tick_steps_are_1_2_5_times_a_power_of_ten(void)
 {
@@ -31,13 +32,15 @@ static char *render(void (*fn)(FILE *, const void *), const void *arg)
 
 static void text_fn(FILE *f, const void *s)
 {
-    wh_svg_text(f, s);
+    wh_xml_text(f, s);
 }
 
 static void test_text_is_escaped(void)
 {
-    char *s = render(text_fn, "a<b & \"c\" 'd'>\te");
-    CU_ASSERT_STRING_EQUAL(s, "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt; e");
+    char *s = render(text_fn, "a<b & \"c\" 'd'>\te\x01"
+                              "f");
+    CU_ASSERT_STRING_EQUAL(
+        s, "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\te f"); /* XML keeps tabs */
     free(s);
 }
 
