@@ -10,6 +10,7 @@
 #include "ms_wsparse.h"
 #include "ms_time.h"
 #include "wh_client.h"
+#include "wh_wsclient.h"
 
 #define QUEUE_MAX 1024
 
@@ -226,29 +227,8 @@ static int put_frame(struct wh_client *c, int opcode, const void *data, size_t l
         c->out = n;
         c->out_cap = cap;
     }
-    unsigned char *p = c->out + c->out_len;
-    size_t h = 0;
-    p[h++] = (unsigned char)(0x80 | opcode);
-    if (len < 126) {
-        p[h++] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        p[h++] = 0x80 | 126;
-        p[h++] = (unsigned char)(len >> 8);
-        p[h++] = (unsigned char)len;
-    } else {
-        p[h++] = 0x80 | 127;
-        for (int i = 7; i >= 0; i--)
-            p[h++] = (unsigned char)((uint64_t)len >> (8 * i));
-    }
-    uint64_t r = ms_rng_next(&c->rng);
-    unsigned char mask[4] = {(unsigned char)r, (unsigned char)(r >> 8), (unsigned char)(r >> 16),
-                             (unsigned char)(r >> 24)};
-    memcpy(p + h, mask, 4);
-    h += 4;
-    const unsigned char *d = data;
-    for (size_t i = 0; i < len; i++)
-        p[h + i] = d[i] ^ mask[i & 3];
-    c->out_len += h + len;
+    c->out_len +=
+        wh_ws_encode_frame(c->out + c->out_len, opcode, data, len, (uint32_t)ms_rng_next(&c->rng));
     if (c->wsi)
         lws_callback_on_writable(c->wsi);
     return 0;
@@ -326,11 +306,8 @@ static int check_response(struct wh_client *c, const char *head)
         return -1;
     if (status != 101)
         return status;
-    char want[64], src[100];
-    unsigned char sha[20];
-    snprintf(src, sizeof(src), "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", c->key);
-    lws_SHA1((const unsigned char *)src, strlen(src), sha);
-    lws_b64_encode_string((const char *)sha, 20, want, sizeof(want));
+    char want[29];
+    wh_ws_accept_key(c->key, want);
     for (const char *p = strstr(head, "\r\n"); p && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
         if (!strncasecmp(p + 2, "sec-websocket-accept:", 21)) {
             const char *v = p + 23;
@@ -525,49 +502,18 @@ static const struct lws_protocols protocols[] = {
 
 static int parse_url(struct wh_client *c, const char *url, char *err, size_t errlen)
 {
-    const char *p;
-    if (!strncmp(url, "ws://", 5))
-        p = url + 5;
-    else if (!strncmp(url, "http://", 7))
-        p = url + 7;
-    else if (!strncmp(url, "wss://", 6) || !strncmp(url, "https://", 8)) {
-        snprintf(err, errlen, "%s: TLS (wss://) is not supported; use ws://", url);
-        return -1;
-    } else {
+    struct wh_url u;
+    if (wh_url_parse(url, &u)) {
         snprintf(err, errlen, "%s: expected ws://HOST[:PORT]/PATH", url);
         return -1;
     }
-    const char *slash = strchr(p, '/');
-    size_t hl = slash ? (size_t)(slash - p) : strlen(p);
-    char hostport[300];
-    if (!hl || hl >= sizeof(hostport)) {
-        snprintf(err, errlen, "%s: no host", url);
+    if (u.tls) {
+        snprintf(err, errlen, "%s: TLS (wss://) is not supported; use ws://", url);
         return -1;
     }
-    memcpy(hostport, p, hl);
-    hostport[hl] = '\0';
-    c->port = 80;
-    char *colon = hostport[0] == '[' ? strstr(hostport, "]:") : strrchr(hostport, ':');
-    if (colon) {
-        if (*colon == ']')
-            colon++;
-        char *end;
-        long port = strtol(colon + 1, &end, 10);
-        if (*end || port < 1 || port > 65535) {
-            snprintf(err, errlen, "%s: bad port", url);
-            return -1;
-        }
-        c->port = (int)port;
-        *colon = '\0';
-    }
-    const char *h = hostport;
-    size_t n = strlen(h);
-    if (h[0] == '[' && n > 1 && h[n - 1] == ']') {
-        h++;
-        n -= 2;
-    }
-    snprintf(c->host, sizeof(c->host), "%.*s", (int)n, h);
-    snprintf(c->path, sizeof(c->path), "%s", slash ? slash : "/");
+    snprintf(c->host, sizeof(c->host), "%s", u.host);
+    c->port = u.port;
+    snprintf(c->path, sizeof(c->path), "%s", u.path);
     return 0;
 }
 

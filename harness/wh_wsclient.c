@@ -857,40 +857,44 @@ void wh_ws_free(struct wh_ws *ws)
     free(ws);
 }
 
+size_t wh_ws_encode_frame(unsigned char *out, int opcode, const void *data, size_t len,
+                          uint32_t mask)
+{
+    size_t h = 0;
+    out[h++] = (unsigned char)(0x80 | (opcode & 0x0f));
+    if (len < 126) {
+        out[h++] = (unsigned char)(0x80 | len);
+    } else if (len < 65536) {
+        out[h++] = 0x80 | 126;
+        out[h++] = (unsigned char)(len >> 8);
+        out[h++] = (unsigned char)len;
+    } else {
+        out[h++] = 0x80 | 127;
+        for (int i = 7; i >= 0; i--)
+            out[h++] = (unsigned char)((uint64_t)len >> (8 * i));
+    }
+    unsigned char m[4] = {(unsigned char)mask, (unsigned char)(mask >> 8),
+                          (unsigned char)(mask >> 16), (unsigned char)(mask >> 24)};
+    memcpy(out + h, m, 4);
+    h += 4;
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        out[h + i] = p[i] ^ m[i & 3];
+    return h + len;
+}
+
 int wh_ws_send(struct wh_ws *ws, int opcode, const void *data, size_t len, long timeout_ms)
 {
     struct wh_ws_impl *im = ws->impl;
     if (!im->open || im->c.fd < 0)
         return WH_NET_ERR_UPGRADE;
-    unsigned char hdr[14];
-    size_t hl = 0;
-    hdr[hl++] = (unsigned char)(0x80 | (opcode & 0x0f));
-    if (len < 126) {
-        hdr[hl++] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        hdr[hl++] = 0x80 | 126;
-        hdr[hl++] = (unsigned char)(len >> 8);
-        hdr[hl++] = (unsigned char)len;
-    } else {
-        hdr[hl++] = 0x80 | 127;
-        for (int i = 7; i >= 0; i--)
-            hdr[hl++] = (unsigned char)((uint64_t)len >> (8 * i));
-    }
-    uint64_t r = ms_rng_next(&im->rng);
-    unsigned char mask[4];
-    memcpy(mask, &r, 4);
-    memcpy(hdr + hl, mask, 4);
-    hl += 4;
-    unsigned char *frame = malloc(hl + len);
+    unsigned char *frame = malloc(len + 14);
     if (!frame)
         return WH_NET_ERR_OOM;
-    memcpy(frame, hdr, hl);
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++)
-        frame[hl + i] = p[i] ^ mask[i & 3];
+    size_t flen = wh_ws_encode_frame(frame, opcode, data, len, (uint32_t)ms_rng_next(&im->rng));
     char detail[128];
     int err =
-        conn_write(&im->c, frame, hl + len, ms_time_mono_ms() + timeout_ms, detail, sizeof(detail));
+        conn_write(&im->c, frame, flen, ms_time_mono_ms() + timeout_ms, detail, sizeof(detail));
     free(frame);
     if (!err && opcode == MS_WS_CLOSE)
         im->close_sent = 1;

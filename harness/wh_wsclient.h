@@ -178,5 +178,9 @@ int wh_ws_wait_eof(struct wh_ws *ws, long timeout_ms);
 /* Writes the Sec-WebSocket-Accept value for key (RFC 6455 4.2.2: base64 of SHA-1 of key + GUID)
  * into out (29 bytes with the NUL). */
 void wh_ws_accept_key(const char *key, char out[29]);
+/* Writes one client frame (FIN set, masked with the 4 bytes of mask) to out, which must hold
+ * len + 14 bytes. Returns the frame's length. */
+size_t wh_ws_encode_frame(unsigned char *out, int opcode, const void *data, size_t len,
+                          uint32_t mask);
 
 #endif
