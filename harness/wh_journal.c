@@ -1,16 +1,13 @@
 /* wh_journal -- reads a wsmock journal from a JSON-lines file or a running wsmock over HTTP. */
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "wh_journal.h"
+#include "wh_wsclient.h"
 
 #define BODY_MAX (64u << 20)
 
@@ -148,281 +145,37 @@ fail:
 /* ---- HTTP ---- */
 
 /* Splits "http://HOST[:PORT][/PATH]" (HOST may be [v6]). Returns 0 or -1. */
-static int split_url(const char *url, char *host, size_t hlen, char *port, size_t plen,
-                     const char **rest)
-{
-    if (strncasecmp(url, "http://", 7))
-        return -1;
-    const char *h = url + 7, *he;
-    if (*h == '[') {
-        he = strchr(h, ']');
-        if (!he)
-            return -1;
-        h++;
-    } else {
-        he = h + strcspn(h, ":/?#");
-    }
-    size_t n = (size_t)(he - h);
-    if (!n || n >= hlen)
-        return -1;
-    memcpy(host, h, n);
-    host[n] = '\0';
-    const char *p = *he == ']' ? he + 1 : he;
-    snprintf(port, plen, "80");
-    if (*p == ':') {
-        size_t pn = strspn(p + 1, "0123456789");
-        if (!pn || pn >= plen || (p[1 + pn] && p[1 + pn] != '/' && p[1 + pn] != '?'))
-            return -1;
-        memcpy(port, p + 1, pn);
-        port[pn] = '\0';
-        p += 1 + pn;
-    } else if (*p && *p != '/' && *p != '?') {
-        return -1;
-    }
-    *rest = p;
-    return 0;
-}
-
-/* Connects to host:port before the deadline. Returns the socket or -1 with err. */
-static int connect_by(const char *host, const char *port, long long deadline, char *err,
-                      size_t errlen)
-{
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc) {
-        snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, last = ECONNREFUSED;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            last = errno;
-            continue;
-        }
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS) {
-            last = errno;
-            close(fd);
-            fd = -1;
-            continue;
-        }
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        int soerr = 0;
-        socklen_t sl = sizeof(soerr);
-        int pr = poll(&pfd, 1, left_ms(deadline));
-        if (pr == 1 && !getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) && !soerr)
-            break;
-        last = pr == 0 ? ETIMEDOUT : soerr ? soerr : errno;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0)
-        snprintf(err, errlen, "cannot connect to %s port %s: %s", host, port, strerror(last));
-    return fd;
-}
-
-/* Finds a header's value in head (NUL-terminated, lines end in CRLF); copies it into out. */
-static int header_value(const char *head, const char *name, char *out, size_t outlen)
-{
-    size_t nl = strlen(name);
-    for (const char *l = strstr(head, "\r\n"); l; l = strstr(l, "\r\n")) {
-        l += 2;
-        if (!strncasecmp(l, name, nl) && l[nl] == ':') {
-            const char *v = l + nl + 1;
-            v += strspn(v, " \t");
-            size_t n = strcspn(v, "\r\n");
-            while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-                n--;
-            snprintf(out, outlen, "%.*s", (int)n, v);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Decodes a chunked body (in place when apply). Returns its length, -1 if incomplete, -2 if
- * malformed. */
-static long dechunk(char *b, size_t n, int apply)
-{
-    size_t in = 0, out = 0;
-    for (;;) {
-        char *crlf = memmem(b + in, n - in, "\r\n", 2);
-        if (!crlf)
-            return -1;
-        char *end;
-        unsigned long size = strtoul(b + in, &end, 16);
-        if (end == b + in || (end != crlf && *end != ';' && *end != ' '))
-            return -2;
-        in = (size_t)(crlf - b) + 2;
-        if (!size) /* trailers are not needed: the body is complete */
-            return (long)out;
-        if (size > n - in || n - in - size < 2)
-            return -1;
-        if (memcmp(b + in + size, "\r\n", 2))
-            return -2;
-        if (apply)
-            memmove(b + out, b + in, size);
-        out += size;
-        in += size + 2;
-    }
-}
-
-/* Parses the status line and the headers that frame the body. Returns 0 or -1. */
-static int parse_head(char *buf, size_t head_len, int *status, long *content_length, int *chunked)
-{
-    char save = buf[head_len - 2];
-    buf[head_len - 2] = '\0'; /* the head ends in CRLF; the blank line's CRLF is cut off */
-    int major, minor, code, used = 0;
-    int ok = sscanf(buf, "HTTP/%d.%d %3d%n", &major, &minor, &code, &used) == 3 && used == 12 &&
-             code >= 100 && code <= 599;
-    char v[64];
-    *content_length = -1;
-    *chunked = 0;
-    if (ok && header_value(buf, "content-length", v, sizeof(v))) {
-        char *end;
-        errno = 0;
-        long cl = strtol(v, &end, 10);
-        if (*end || errno || cl < 0)
-            ok = 0;
-        *content_length = cl;
-    }
-    if (ok && header_value(buf, "transfer-encoding", v, sizeof(v)))
-        *chunked = strcasestr(v, "chunked") != NULL;
-    buf[head_len - 2] = save;
-    *status = code;
-    return ok ? 0 : -1;
-}
-
 int wh_journal_http_get(const char *url, long timeout_ms, int *status, char **body, size_t *len,
                         char *err, size_t errlen)
 {
-    char host[256], port[8];
-    const char *rest;
-    if (split_url(url, host, sizeof(host), port, sizeof(port), &rest)) {
+    struct wh_url u;
+    if (wh_url_parse(url, &u) || strcmp(u.scheme, "http")) {
         snprintf(err, errlen, "not an http://HOST:PORT URL");
         return -1;
     }
-    long long deadline = mono_ms() + timeout_ms;
-    int fd = connect_by(host, port, deadline, err, errlen);
-    if (fd < 0)
-        return -1;
-    int v6 = strchr(host, ':') != NULL, dflt = !strcmp(port, "80");
-    char *req = NULL, *buf = NULL;
-    int rn = asprintf(&req,
-                      "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nUser-Agent: wsharness\r\n"
-                      "Accept: application/json\r\nConnection: close\r\n\r\n",
-                      *rest ? rest : "/", v6 ? "[" : "", host, v6 ? "]" : "", dflt ? "" : ":",
-                      dflt ? "" : port);
-    if (rn < 0) {
-        req = NULL;
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    for (size_t sent = 0; sent < (size_t)rn;) {
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        if (poll(&pfd, 1, left_ms(deadline)) != 1) {
-            snprintf(err, errlen, "could not send the request within %ld ms", timeout_ms);
-            goto fail;
-        }
-        ssize_t w = send(fd, req + sent, (size_t)rn - sent, MSG_NOSIGNAL);
-        if (w < 0 && errno != EAGAIN && errno != EINTR) {
-            snprintf(err, errlen, "sending the request: %s", strerror(errno));
-            goto fail;
-        }
-        sent += w > 0 ? (size_t)w : 0;
-    }
-    size_t have = 0, cap = 0, head_len = 0;
-    long content_length = -1;
-    int chunked = 0, eof = 0;
-    for (;;) {
-        if (!head_len) {
-            char *e = have ? memmem(buf, have, "\r\n\r\n", 4) : NULL;
-            if (e) {
-                head_len = (size_t)(e - buf) + 4;
-                if (parse_head(buf, head_len, status, &content_length, &chunked)) {
-                    snprintf(err, errlen, "the answer is not HTTP");
-                    goto fail;
-                }
-            }
-        }
-        if (head_len && content_length >= 0 && have - head_len >= (size_t)content_length)
-            break;
-        if (head_len && chunked && dechunk(buf + head_len, have - head_len, 0) != -1)
-            break;
-        if (eof)
-            break;
-        if (have - head_len > BODY_MAX) {
-            snprintf(err, errlen, "the answer is larger than %u MiB", BODY_MAX >> 20);
-            goto fail;
-        }
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int pr = poll(&pfd, 1, left_ms(deadline));
-        if (pr == 0) {
+    static const char *const headers[] = {"Accept: application/json", NULL};
+    struct wh_http_result r;
+    wh_http_request(u.host, u.port, "GET", u.path, headers, NULL, 0, timeout_ms, &r);
+    if (r.err) {
+        if (r.err == WH_NET_ERR_TIMEOUT)
             snprintf(err, errlen, "no complete answer within %ld ms", timeout_ms);
-            goto fail;
-        }
-        if (pr < 0 && errno != EINTR) {
-            snprintf(err, errlen, "poll: %s", strerror(errno));
-            goto fail;
-        }
-        if (have + 65536 + 1 > cap) {
-            size_t ncap = cap ? cap * 2 : 131072;
-            char *nb = realloc(buf, ncap);
-            if (!nb) {
-                snprintf(err, errlen, "out of memory");
-                goto fail;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = recv(fd, buf + have, cap - have - 1, 0);
-        if (r == 0)
-            eof = 1;
-        else if (r > 0)
-            have += (size_t)r;
-        else if (errno != EAGAIN && errno != EINTR) {
-            snprintf(err, errlen, "reading the answer: %s", strerror(errno));
-            goto fail;
-        }
+        else
+            snprintf(err, errlen, "%s", r.detail);
+        wh_http_result_free(&r);
+        return -1;
     }
-    if (!head_len) {
-        snprintf(err, errlen,
-                 have ? "the answer is not HTTP" : "the connection closed without an answer");
-        goto fail;
+    *status = r.resp.status;
+    *body = (char *)r.resp.body; /* taken over from the response */
+    *len = r.resp.body_len;
+    r.resp.body = NULL;
+    wh_http_result_free(&r);
+    if (!*body && !(*body = calloc(1, 1))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
-    size_t n = have - head_len;
-    if (chunked) {
-        long d = dechunk(buf + head_len, n, 1);
-        if (d < 0) {
-            snprintf(err, errlen, d == -1 ? "the answer ended early" : "bad chunked encoding");
-            goto fail;
-        }
-        n = (size_t)d;
-    } else if (content_length >= 0) {
-        if (n < (size_t)content_length) {
-            snprintf(err, errlen, "the answer ended early (%zu of %ld bytes)", n, content_length);
-            goto fail;
-        }
-        n = (size_t)content_length;
-    }
-    memmove(buf, buf + head_len, n);
-    buf[n] = '\0';
-    *body = buf;
-    *len = n;
-    free(req);
-    close(fd);
     return 0;
-fail:
-    free(req);
-    free(buf);
-    close(fd);
-    return -1;
 }
 
-/* ---- a running wsmock ---- */
-
-/* Appends s to out, percent-encoding what a query value cannot hold. */
 static void encode(const char *s, char *out, size_t outlen)
 {
     size_t o = 0;

@@ -39,11 +39,11 @@ int wh_journal_fetch(const char *base_url, const char *path, uint64_t since, lon
 void wh_journal_free(struct wh_journal *j);
 
 /*
- * GET url ("http://HOST[:PORT]/PATH?QUERY", HTTP/1.1, Connection: close) within timeout_ms
- * (connect, send and the whole answer; poll() deadlines). Understands Content-Length, chunked and
- * read-until-close bodies, up to 64 MiB. Returns 0 with *status and a NUL-terminated *body
- * (malloc'd, caller frees; *len its length), or -1 with one line in err ("cannot connect to
- * 127.0.0.1 port 9: Connection refused", "no answer within 10000 ms", "not HTTP").
+ * GET url ("http://HOST[:PORT]/PATH?QUERY") within timeout_ms, through wh_http_request
+ * (wh_wsclient.h: Content-Length, chunked and read-until-close bodies, poll() deadlines). Returns 0
+ * with *status and a NUL-terminated *body (malloc'd, caller frees; *len its length), or -1 with one
+ * line in err ("cannot connect to 127.0.0.1:9: Connection refused", "no complete answer within
+ * 10000 ms", ...).
  */
 int wh_journal_http_get(const char *url, long timeout_ms, int *status, char **body, size_t *len,
                         char *err, size_t errlen);

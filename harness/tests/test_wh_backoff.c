@@ -874,8 +874,8 @@ static void test_mock_unreachable_is_bad_input(void)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
     CU_ASSERT_EQUAL(run_args("--mock", url, "--path", "/ws/x", "--policy", "", NULL), 2);
     snprintf(want, sizeof(want),
-             "wsharness backoff: %s: cannot connect to 127.0.0.1 port %d: Connection refused\n",
-             url, port);
+             "wsharness backoff: %s: cannot connect to 127.0.0.1:%d: Connection refused\n", url,
+             port);
     CU_ASSERT_STRING_EQUAL(last.err, want);
     CU_ASSERT_EQUAL(
         run_args("--mock", "ws://127.0.0.1:3001", "--path", "/ws/x", "--policy", "", NULL), 2);
