@@ -95,16 +95,35 @@ class Backend:
         assert r.status == 200, r
         return r.json()
 
+    def wait_until(self, fn, timeout=3.0, what="condition", on="close"):
+        """Returns fn()'s first truthy value. On wsmock fn() is checked again each time the journal gets
+        an event of type `on` (a long-poll, no polling); a real backend has no event source, so there
+        wait_for() polls fn(). Fails with the last value at the deadline."""
+        if self.is_mock and getattr(self, "control", False):
+            return self._wait_journal(fn, timeout, what, self.journal_next(), on)
+        return wait_for(fn, timeout, what)
+
+    def _wait_journal(self, fn, timeout, what, since, on):
+        end = time.monotonic() + timeout
+        while True:
+            last = fn()
+            if last:
+                return last
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError("timed out after %.1f s waiting for %s; last value %r" % (timeout, what, last))
+            since = self.journal(since=since, wait_ms=max(1, int(left * 1000)), type=on)["next"]
+
     def wait_connections(self, n, timeout=3.0):
         """Waits until total_connections == n (cleanup after a close is asynchronous)."""
-        return wait_for(lambda: (lambda s: s if s["total_connections"] == n else False)(self.legacy_stats()),
-                        timeout, "total_connections == %d" % n)
+        return self.wait_until(lambda: (lambda s: s if s["total_connections"] == n else False)(self.legacy_stats()),
+                               timeout, "total_connections == %d" % n)
 
     def wait_stats(self, pred, timeout=3.0, what="/ws/stats condition"):
         def probe():
             s = self.stats()
             return s if pred(s) else False
-        return wait_for(probe, timeout, what)
+        return self.wait_until(probe, timeout, what)
 
     # ---- control API (wsmock only)
     def _mock_only(self):

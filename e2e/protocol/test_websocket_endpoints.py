@@ -15,7 +15,7 @@ import uuid
 import pytest
 from wsproto_helpers import (
     RFC1123_RE, accept_key, assert_json_response, assert_utc_now, encode_frame, jdump, jq, norm, parse_head,
-    raw_403, raw_ws_open, run, timestamps_in, wait_for, ws_open, ws_refused_status,
+    raw_403, raw_ws_open, run, timestamps_in, ws_open, ws_refused_status,
 )
 
 WELCOME_MSG = "Connected to ViMax WebSocket server"
@@ -231,7 +231,7 @@ def test_client_close_is_echoed_and_cleaned_up(backend, kind, code):
         assert c.ws.close_rcvd is not None, "server did not echo the close frame"
         assert c.ws.close_rcvd.code == code
     run(scenario())
-    wait_for(lambda: backend.get("/ws/client/" + cid).status == 404, what="client unregistered after close")
+    backend.wait_until(lambda: backend.get("/ws/client/" + cid).status == 404, what="client unregistered after close")
 
 
 @pytest.mark.parametrize("kind", ENDPOINTS)
@@ -380,7 +380,7 @@ def test_non_object_or_binary_drops_connection_1006(backend, kind, payload):
         await c.send(payload)
         await c.expect_abrupt_close()
     run(scenario())
-    wait_for(lambda: backend.get("/ws/client/" + cid).status == 404, what="client unregistered after drop")
+    backend.wait_until(lambda: backend.get("/ws/client/" + cid).status == 404, what="client unregistered after drop")
     backend.wait_connections(0)
 
 
@@ -474,7 +474,7 @@ def test_stats_exact_one_client_per_endpoint(backend):
         for c in (co, wf, ag):
             await c.close()
     run(scenario())
-    wait_for(lambda: backend.get("/ws/stats").body == EMPTY_STATS.encode(), what="empty /ws/stats")
+    backend.wait_until(lambda: backend.get("/ws/stats").body == EMPTY_STATS.encode(), what="empty /ws/stats")
     assert_json_response(backend.get("/ws/stats"), 200, EMPTY_STATS)
 
 
@@ -514,7 +514,7 @@ def test_client_info_404_after_close(backend, kind):
         assert backend.get("/ws/client/" + cid).status == 200
         await c.close()
     run(scenario())
-    wait_for(lambda: backend.get("/ws/client/" + cid).status == 404, what="404 after close")
+    backend.wait_until(lambda: backend.get("/ws/client/" + cid).status == 404, what="404 after close")
     assert_json_response(backend.get("/ws/client/" + cid), 404, '{"detail":"Client not found"}')
 
 
@@ -731,7 +731,7 @@ def test_duplicate_client_id_close_orphans_survivor(backend, closer):
         b, _ = await connect_expect_welcome(backend, "workflow", param="dup2", client_id=cid)
         gone, survivor = (a, b) if closer == "first-closes" else (b, a)
         await gone.close()
-        wait_for(lambda: backend.get("/ws/client/" + cid).status == 404, what="id unregistered")
+        backend.wait_until(lambda: backend.get("/ws/client/" + cid).status == 404, what="id unregistered")
         s = backend.stats()
         assert s["websocket"]["total_connections"] == 0 and s["websocket"]["rooms"] == []
         assert s["broadcaster"]["workflows"] == []

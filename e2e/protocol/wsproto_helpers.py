@@ -469,7 +469,9 @@ def raw_403(host, port, path):
 
 
 def wait_for(fn, timeout=3.0, what="condition"):
-    """Polls fn() until it returns a truthy value; returns it. Fails with the last value at the deadline."""
+    """Polls fn() until it returns a truthy value; returns it. Fails with the last value at the deadline.
+    Only for a real backend (--backend-url), which has no event source to wait on: against wsmock use
+    Backend.wait_until(), which long-polls the journal instead."""
     end = time.monotonic() + timeout
     last = None
     while True:
