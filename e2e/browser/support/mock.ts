@@ -2,6 +2,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { deadline, stopWithin } from "./deadline";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const RESULTS_DIR = process.env.E2E_RESULTS_DIR ?? path.join(REPO_ROOT, "build", "results");
@@ -56,23 +57,18 @@ export class MockProcess {
       if (stderr.length > 200) stderr.shift();
     });
     const lines = readline.createInterface({ input: child.stdout! });
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`wsmock did not start within 10 s: ${stderr.join("")}`)), 10_000);
-      child.once("error", (e) => {
-        clearTimeout(timer);
-        reject(new Error(`cannot run ${WSMOCK_BIN}: ${e.message} (build it: cmake --build build)`));
-      });
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`wsmock exited with ${code} before listening: ${stderr.join("")}`));
-      });
+    const ready = new Promise<string>((resolve, reject) => {
+      child.once("error", (e) =>
+        reject(new Error(`cannot run ${WSMOCK_BIN}: ${e.message} (build it: cmake --build build)`)),
+      );
+      child.once("exit", (code) => reject(new Error(`wsmock exited with ${code} before listening: ${stderr.join("")}`)));
       lines.once("line", (line) => {
-        clearTimeout(timer);
         const m = /^wsmock listening on (http:\/\/\S+)$/.exec(line);
         if (m) resolve(m[1]);
         else reject(new Error(`unexpected first line from wsmock: ${line}`));
       });
     });
+    const url = await deadline(ready, 10_000, () => `wsmock did not start within 10 s: ${stderr.join("")}`);
     child.removeAllListeners("exit");
     return new MockProcess(url, child, stderr);
   }
@@ -81,10 +77,7 @@ export class MockProcess {
     if (this.child.exitCode !== null) return this.child.exitCode;
     const exited = new Promise<number | null>((resolve) => this.child.once("exit", (code) => resolve(code)));
     this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
+    return stopWithin(exited, 5_000, () => this.child.kill("SIGKILL"));
   }
 
   stderrTail(): string {

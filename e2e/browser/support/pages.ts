@@ -68,7 +68,7 @@ export class AgentMonitorPage extends WsPage {
   async gotoViaHome(query = ""): Promise<void> {
     await this.page.goto(pageUrl("/", query));
     await expect(this.navAgents).toBeVisible();
-    await this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+    await this.page.waitForFunction(() => document.readyState === "complete");
     await this.navAgents.click();
     await expect(this.root).toBeVisible();
   }

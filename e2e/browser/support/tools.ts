@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { REPO_ROOT, RESULTS_DIR, WSHARNESS_BIN } from "./mock";
+import { deadline, stopWithin } from "./deadline";
 
 export interface Policy {
   initial: number;
@@ -88,22 +89,15 @@ export class DevServer {
     });
     let out = "";
     const url = `http://127.0.0.1:${port}`;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`vite dev server did not start in 20 s: ${out}`)), 20_000);
-      const onData = (d: Buffer) => {
+    const ready = new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", (d: Buffer) => {
         out += d.toString();
-        if (out.includes(`:${port}`)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`vite exited with ${code}: ${out}`));
+        if (out.includes(`:${port}`)) resolve();
       });
+      child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+      child.once("exit", (code) => reject(new Error(`vite exited with ${code}: ${out}`)));
     });
+    await deadline(ready, 20_000, () => `vite dev server did not start in 20 s: ${out}`);
     child.removeAllListeners("exit");
     return new DevServer(url, child);
   }
@@ -112,8 +106,6 @@ export class DevServer {
     if (this.child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
+    await stopWithin(exited, 5_000, () => this.child.kill("SIGKILL"));
   }
 }
