@@ -427,6 +427,31 @@ static int b64_decode(const char *s, unsigned char **out, size_t *outlen)
     return 0;
 }
 
+/* The one verb of a step or event object (the first key of verbs it holds), or NULL after
+ * reporting none or two ("step"/"event" names the kind in the message). */
+static const char *find_verb(struct loader *L, const cJSON *o, const char *where,
+                             const char *const *verbs, const char *kind)
+{
+    const char *verb = NULL;
+    for (const char *const *v = verbs; *v; v++) {
+        if (!member(o, *v))
+            continue;
+        if (verb) {
+            ms_diag_add(L->d, where, "more than one %s verb: \"%s\" and \"%s\"", kind, verb, *v);
+            return NULL;
+        }
+        verb = *v;
+    }
+    if (!verb) {
+        char list[400] = "";
+        for (const char *const *v = verbs; *v; v++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                     v == verbs ? "" : ", ", *v);
+        ms_diag_add(L->d, where, "unknown %s (expected one of %s)", kind, list);
+    }
+    return verb;
+}
+
 static int parse_steps(struct loader *L, const cJSON *arr, const char *where, enum tmpl_scope scope,
                        struct ms_steps *out);
 
@@ -449,23 +474,9 @@ static void parse_step(struct loader *L, const cJSON *o, const char *where, enum
         ms_diag_add(L->d, where, "a step must be an object, not %s", json_type(o));
         return;
     }
-    const char *verb = NULL;
-    for (const char *const *v = step_verbs; *v; v++) {
-        if (!member(o, *v))
-            continue;
-        if (verb) {
-            ms_diag_add(L->d, where, "more than one step verb: \"%s\" and \"%s\"", verb, *v);
-            return;
-        }
-        verb = *v;
-    }
-    if (!verb) {
-        ms_diag_add(L->d, where,
-                    "unknown step (expected one of send, send_text, emit, wait_ms, close, drop, "
-                    "stall, send_binary, send_bytes, send_invalid_utf8, send_fragmented, ws_ping, "
-                    "repeat, mark)");
+    const char *verb = find_verb(L, o, where, step_verbs, "step");
+    if (!verb)
         return;
-    }
     const cJSON *v = member(o, verb);
     char w[WHERE_MAX];
     at_key(w, where, verb);
@@ -937,22 +948,9 @@ static void parse_tl_event(struct loader *L, const cJSON *o, const char *where,
         return;
     }
     get_int(L, o, "at_ms", where, 0, 864000000LL, 1, &e->at_ms);
-    const char *verb = NULL;
-    for (const char *const *v = tl_verbs; *v; v++) {
-        if (!member(o, *v))
-            continue;
-        if (verb) {
-            ms_diag_add(L->d, where, "more than one event verb: \"%s\" and \"%s\"", verb, *v);
-            return;
-        }
-        verb = *v;
-    }
-    if (!verb) {
-        ms_diag_add(L->d, where,
-                    "unknown event (expected one of emit, send, outage, restart, profile, "
-                    "close_all, drop_all, mark)");
+    const char *verb = find_verb(L, o, where, tl_verbs, "event");
+    if (!verb)
         return;
-    }
     e->obj = o;
     const cJSON *v = member(o, verb);
     char w[WHERE_MAX];
