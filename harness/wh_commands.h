@@ -8,5 +8,6 @@ int wh_doctor_main(int argc, char **argv);  /* wh_doctor.c */
 int wh_conform_main(int argc, char **argv); /* wh_conform.c */
 int wh_backoff_main(int argc, char **argv); /* wh_backoff.c */
 int wh_client_main(int argc, char **argv);  /* wh_client_cmd.c */
+int wh_bench_main(int argc, char **argv);   /* wh_bench_cmd.c */
 
 #endif

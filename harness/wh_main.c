@@ -1,4 +1,4 @@
-/* wsharness -- entry point: dispatches to the subcommands (doctor, conform, backoff, client). */
+/* wsharness -- entry point: dispatches to the subcommands (doctor, conform, backoff, client, bench). */
 #include <stdio.h>
 #include <string.h>
 #include "wh_commands.h"
@@ -12,6 +12,7 @@ static const struct {
     {"conform", wh_conform_main, "the protocol conformance suite against any backend (JUnit XML)"},
     {"backoff", wh_backoff_main, "check a client's reconnect attempts against a policy (--svg)"},
     {"client", wh_client_main, "a reconnecting WebSocket client for reproducing by hand"},
+    {"bench", wh_bench_main, "measure a server: start-up, connections, memory, fan-out, RTT, soak"},
 };
 
 static void usage(FILE *f)

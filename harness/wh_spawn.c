@@ -1,4 +1,4 @@
-/* wh_spawn -- fork/exec of wsmock with --port 0, its ready line read with a deadline. */
+/* wh_spawn -- fork/exec of wsmock (ready line read with a deadline) or of any server command. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,7 +117,79 @@ int wh_proc_stop(struct wh_proc *p, long timeout_ms)
     if (sfd >= 0)
         close(sfd);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    close(p->out_fd);
+    if (p->out_fd >= 0)
+        close(p->out_fd);
     p->pid = 0;
     return rc;
+}
+
+int wh_spawn_cmd(struct wh_proc *p, const char *cmd, const char *log_file, char *err, size_t errlen)
+{
+    int log =
+        open(log_file ? log_file : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0) {
+        snprintf(err, errlen, "%s: %s", log_file, strerror(errno));
+        return -1;
+    }
+    size_t len = strlen(cmd) + 6;
+    char *line = malloc(len);
+    if (!line) {
+        close(log);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(line, len, "exec %s", cmd);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        free(line);
+        close(log);
+        return -1;
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        struct rlimit rl;
+        if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        dup2(log, 1);
+        dup2(log, 2);
+        execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+        _exit(127);
+    }
+    free(line);
+    close(log);
+    p->pid = pid;
+    p->port = 0;
+    p->out_fd = -1;
+    return 0;
+}
+
+long wh_proc_rss_kb(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    const char *v = strstr(buf, "\nVmRSS:");
+    return v ? strtol(v + 8, NULL, 10) : -1;
+}
+
+int wh_proc_alive(struct wh_proc *p)
+{
+    if (p->pid <= 0)
+        return 0;
+    int status;
+    if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+        p->pid = 0;
+        return 0;
+    }
+    return 1;
 }

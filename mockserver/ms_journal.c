@@ -8,12 +8,13 @@
 
 #include "ms_time.h"
 
-/* One kept event: its text as rendered at add time, and the members queries filter on. */
+/* One kept event: its text as rendered at add time, and the members queries filter on. One
+ * allocation holds all three strings (text owns it). */
 struct event {
     uint64_t seq;
     char *text;
-    char *type; /* NULL if the event had no string "type" */
-    char *path; /* NULL if the event had no string "path" */
+    const char *type; /* NULL if the event had no string "type" (points into text's block) */
+    const char *path; /* NULL if the event had no string "path" (same) */
 };
 
 struct ms_journal {
@@ -27,9 +28,28 @@ struct ms_journal {
 static void event_clear(struct event *e)
 {
     free(e->text);
-    free(e->type);
-    free(e->path);
     *e = (struct event){0};
+}
+
+/* Fills e with one block: head body tail NUL type NUL path NUL (the text is head body tail).
+ * 0, or -1 on OOM. */
+static int event_fill(struct event *e, const char *head, size_t head_len, const char *body,
+                      size_t body_len, const char *tail, const char *type, const char *path)
+{
+    size_t tl = type ? strlen(type) + 1 : 0, pl = path ? strlen(path) + 1 : 0;
+    size_t tail_len = strlen(tail), text_len = head_len + body_len + tail_len;
+    char *b = malloc(text_len + 1 + tl + pl);
+    if (!b)
+        return -1;
+    memcpy(b, head, head_len);
+    memcpy(b + head_len, body, body_len);
+    memcpy(b + head_len + body_len, tail, tail_len);
+    b[text_len] = '\0';
+    char *t = b + text_len + 1;
+    e->type = type ? memcpy(t, type, tl) : NULL;
+    e->path = path ? memcpy(t + tl, path, pl) : NULL;
+    e->text = b;
+    return 0;
 }
 
 static const struct event *nth(const struct ms_journal *j, size_t i)
@@ -37,15 +57,10 @@ static const struct event *nth(const struct ms_journal *j, size_t i)
     return &j->ring[(j->start + i) % j->cap];
 }
 
-/* A copy of obj's string member key; *out stays NULL if there is none. 0, or -1 on OOM. */
-static int copy_string_member(const cJSON *obj, const char *key, char **out)
+static const char *string_member(const cJSON *obj, const char *key)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    *out = NULL;
-    if (!cJSON_IsString(item))
-        return 0;
-    *out = strdup(item->valuestring);
-    return *out ? 0 : -1;
+    return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
 static int matches(const struct event *e, const struct ms_journal_filter *f)
@@ -64,6 +79,8 @@ static int matches(const struct event *e, const struct ms_journal_filter *f)
     }
     return 1;
 }
+
+static uint64_t keep(struct ms_journal *j, struct event *ep);
 
 struct ms_journal *ms_journal_new(size_t capacity, FILE *mirror)
 {
@@ -128,13 +145,41 @@ uint64_t ms_journal_add(struct ms_journal *j, cJSON *ev, int64_t now_mono_ms)
         }
         cJSON_AddItemToArray(out, item);
     }
-    if (copy_string_member(out, "type", &e.type) || copy_string_member(out, "path", &e.path))
+    char *text = cJSON_PrintUnformatted(out);
+    if (!text)
         goto fail;
-    if (!(e.text = cJSON_PrintUnformatted(out)))
+    int rc = event_fill(&e, "", 0, text, strlen(text), "", string_member(out, "type"),
+                        string_member(out, "path"));
+    free(text);
+    if (rc)
         goto fail;
     cJSON_Delete(out);
     cJSON_Delete(ev);
+    return keep(j, &e);
 
+fail:
+    event_clear(&e);
+    cJSON_Delete(out);
+    cJSON_Delete(ev);
+    return 0;
+}
+
+uint64_t ms_journal_add_rendered(struct ms_journal *j, const char *type, const char *path,
+                                 const char *members, size_t len, int64_t now_mono_ms)
+{
+    struct event e = {.seq = j->seq + 1};
+    char head[80];
+    int hl = snprintf(head, sizeof(head), "{\"seq\":%" PRIu64 ",\"t_ms\":%" PRId64 ",", e.seq,
+                      ms_journal_t_ms(j, now_mono_ms));
+    if (event_fill(&e, head, (size_t)hl, members, len, "}", type, path))
+        return 0;
+    return keep(j, &e);
+}
+
+/* Stores a rendered event (taking it), evicting the oldest when full; mirrors it. */
+static uint64_t keep(struct ms_journal *j, struct event *ep)
+{
+    struct event e = *ep;
     if (j->count == j->cap) {
         event_clear(&j->ring[j->start]);
         j->start = (j->start + 1) % j->cap;
@@ -148,12 +193,6 @@ uint64_t ms_journal_add(struct ms_journal *j, cJSON *ev, int64_t now_mono_ms)
         fflush(j->mirror);
     }
     return e.seq;
-
-fail:
-    event_clear(&e);
-    cJSON_Delete(out);
-    cJSON_Delete(ev);
-    return 0;
 }
 
 uint64_t ms_journal_last_seq(const struct ms_journal *j)
@@ -207,5 +246,57 @@ char *ms_journal_query(const struct ms_journal *j, const struct ms_journal_filte
         p += n;
     }
     memcpy(p, tail, (size_t)tail_len + 1);
+    return out;
+}
+
+/* The letter of a control character's short JSON escape (\n: 'n'), or 0 when it has none. */
+static char short_escape(unsigned char ch)
+{
+    switch (ch) {
+    case '\b':
+        return 'b';
+    case '\f':
+        return 'f';
+    case '\n':
+        return 'n';
+    case '\r':
+        return 'r';
+    case '\t':
+        return 't';
+    default:
+        return 0;
+    }
+}
+
+char *ms_journal_json_string(const unsigned char *s, size_t len, size_t *out_len)
+{
+    /* cJSON's escaping, so both paths render strings alike: the short escapes, other controls as
+     * \u00XX, everything else (UTF-8 included) as it is */
+    size_t n = 2;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == '"' || s[i] == '\\' ? 2 : s[i] >= 32 ? 1 : short_escape(s[i]) ? 2 : 6;
+    char *out = malloc(n + 1), *p = out;
+    if (!out)
+        return NULL;
+    *p++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = s[i];
+        char k = ch < 32 ? short_escape(ch) : 0;
+        if (ch == '"' || ch == '\\') {
+            *p++ = '\\';
+            *p++ = (char)ch;
+        } else if (ch >= 32) {
+            *p++ = (char)ch;
+        } else if (k) {
+            *p++ = '\\';
+            *p++ = k;
+        } else {
+            p += sprintf(p, "\\u%04x", ch);
+        }
+    }
+    *p++ = '"';
+    *p = '\0';
+    if (out_len)
+        *out_len = (size_t)(p - out);
     return out;
 }

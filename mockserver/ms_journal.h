@@ -34,6 +34,18 @@ void ms_journal_reset(struct ms_journal *j, int64_t now_mono_ms);
  */
 uint64_t ms_journal_add(struct ms_journal *j, cJSON *ev, int64_t now_mono_ms);
 
+/*
+ * Appends an event the caller rendered itself (the fast path for frames): members is the JSON
+ * text of its members without braces, starting with "type" (`"type":"frame_out","conn":3,...`);
+ * type and path (NULL: none) must repeat those members' values, for filtering. Everything is
+ * borrowed. Returns the new seq, or 0 on OOM.
+ */
+uint64_t ms_journal_add_rendered(struct ms_journal *j, const char *type, const char *path,
+                                 const char *members, size_t len, int64_t now_mono_ms);
+/* s[0..len) as a JSON string literal with quotes, escaped as the journal escapes strings (what
+ * cJSON prints). Returns a new string (caller frees; its length in *out_len if non-NULL) or NULL
+ * on OOM. */
+char *ms_journal_json_string(const unsigned char *s, size_t len, size_t *out_len);
 /* The seq of the newest event (0 if none yet). */
 uint64_t ms_journal_last_seq(const struct ms_journal *j);
 /* The t_ms value an event added now would get. */

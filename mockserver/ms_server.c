@@ -31,7 +31,8 @@ static void on_signal(int sig)
 }
 
 static const struct lws_protocols protocols[] = {
-    {"wsmock", ms_ws_callback, sizeof(struct ms_conn), 4096, 0, NULL, 0},
+    /* tx_packet_size: how much one send() may carry (ms_conn_writeable batches frames) */
+    {"wsmock", ms_ws_callback, sizeof(struct ms_conn), 4096, 0, NULL, 65536 + 64},
     {"wsmock-listen", ms_listen_callback, 0, 0, 0, NULL, 0},
     {"wsmock-gate", ms_gate_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
@@ -230,6 +231,7 @@ void ms_server_destroy(struct ms_server *srv)
     ms_coord_free(srv->coord);
     ms_map_free(srv->attempts);
     ms_journal_free(srv->journal);
+    ms_conn_release_batch();
     if (srv->journal_file)
         fclose(srv->journal_file);
     memset(srv, 0, sizeof(*srv));
@@ -265,6 +267,14 @@ void ms_server_journal(struct ms_server *srv, cJSON *ev)
         ms_control_wake_waiters(srv);
 }
 
+void ms_server_journal_rendered(struct ms_server *srv, const char *type, const char *path,
+                                const char *members, size_t len)
+{
+    ms_journal_add_rendered(srv->journal, type, path, members, len, ms_time_mono_ms());
+    if (srv->waiters)
+        ms_control_wake_waiters(srv);
+}
+
 void ms_server_now_iso(char *buf, size_t len)
 {
     if (ms_time_iso(ms_time_now_us(), 1, buf, len) < 0 && len)
@@ -279,13 +289,18 @@ int ms_server_send_to_client(struct ms_server *srv, const char *client_id, const
     return ms_conn_send(cl->conn, text, strlen(text), 0) == MS_OK;
 }
 
-/* Sends text to each record of a snapshot; returns how many sockets it was queued for. */
+/* Sends text to each record of a snapshot; returns how many sockets it was queued for. One
+ * payload is shared by all the frames. */
 static size_t send_snapshot(struct ms_client **m, size_t n, const char *text)
 {
-    size_t sent = 0, len = strlen(text);
+    size_t sent = 0;
+    struct ms_payload *p = ms_payload_new(text, strlen(text));
+    if (!p)
+        return 0;
     for (size_t i = 0; i < n; i++)
-        if (m[i]->conn && ms_conn_send(m[i]->conn, text, len, 0) == MS_OK)
+        if (m[i]->conn && ms_conn_send_payload(m[i]->conn, p, MS_OP_TEXT) == MS_OK)
             sent++;
+    ms_payload_unref(p);
     return sent;
 }
 

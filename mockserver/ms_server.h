@@ -25,13 +25,22 @@ enum ms_op {
     MS_OP_PING,       /* a WebSocket ping control frame */
 };
 
-/* One queued outgoing WebSocket frame; payload follows LWS_PRE bytes of headroom. */
+/* The bytes of an outgoing message, shared by every frame that carries them: a broadcast to a room
+ * of 1000 queues 1000 frames and one payload. Reference-counted (ms_payload_new/_unref). */
+struct ms_payload {
+    unsigned refs;
+    int utf8;           /* -1 not checked yet, else ms_utf8_valid() of data */
+    char *journal_data; /* data as the journal writes it (a JSON string, or null), made once */
+    size_t len;
+    unsigned char data[];
+};
+
+/* One queued outgoing WebSocket frame. */
 struct ms_frame {
     struct ms_frame *next;
-    size_t len;
-    int binary;       /* enum ms_op */
-    int64_t delay_ms; /* drip queue only: wait this long after the previous drip frame */
-    unsigned char buf[];
+    struct ms_payload *p; /* one reference, owned by the frame */
+    int binary;           /* enum ms_op */
+    int64_t delay_ms;     /* drip queue only: wait this long after the previous drip frame */
 };
 
 /* What an HTTP transaction is doing (HTTP connections only). */
@@ -72,6 +81,7 @@ struct ms_conn {
     struct ms_route route;
     char path[1024];
     char *client_id; /* the id this session registered (owned) */
+    char *path_json; /* path as a JSON string for the journal, made on first use (owned) */
     /* receive reassembly */
     unsigned char *rx;
     size_t rx_len, rx_cap;
@@ -198,6 +208,9 @@ void ms_server_reset(struct ms_server *srv);
 
 /* Adds an event to the journal (takes ownership of ev) and wakes matching long-polls. */
 void ms_server_journal(struct ms_server *srv, cJSON *ev);
+/* The same for an event rendered by the caller (see ms_journal_add_rendered; all borrowed). */
+void ms_server_journal_rendered(struct ms_server *srv, const char *type, const char *path,
+                                const char *members, size_t len);
 /* A new event object {"type":type} (NULL on OOM). */
 cJSON *ms_server_event(const char *type);
 
@@ -290,6 +303,15 @@ void ms_script_cancel_all(struct ms_conn *c);
 /* Queues a frame (op: enum ms_op; 0 text, 1 binary); copies data. Over --queue-limit the session
  * is closed with 1008. Returns 0, MS_ERR_FULL or MS_ERR_OOM. */
 int ms_conn_send(struct ms_conn *c, const char *data, size_t len, int op);
+/* The same with a shared payload: the queued frame takes its own reference (the caller keeps
+ * its one). */
+int ms_conn_send_payload(struct ms_conn *c, struct ms_payload *p, int op);
+/* A new payload holding a copy of data, with one reference (the caller's); NULL on OOM. */
+struct ms_payload *ms_payload_new(const void *data, size_t len);
+/* Drops one reference; the last one frees the payload. NULL is ignored. */
+void ms_payload_unref(struct ms_payload *p);
+/* Frees the writer's buffer shared by all sessions (at server destruction). */
+void ms_conn_release_batch(void);
 /* Stops reading and writing (a half-open peer) until ms_conn_resume(). */
 void ms_conn_stall(struct ms_conn *c);
 void ms_conn_resume(struct ms_conn *c);
@@ -302,8 +324,9 @@ void ms_conn_close(struct ms_conn *c, int code, const char *reason);
 void ms_conn_drop(struct ms_conn *c);
 /* Starts the heartbeat timer (no-op when --heartbeat-ms is 0). */
 void ms_conn_start_heartbeat(struct ms_conn *c);
-/* Handles LWS_CALLBACK_SERVER_WRITEABLE for a session: one lws_write per call. Returns the
- * callback's return value (-1 to close). */
+/* Handles LWS_CALLBACK_SERVER_WRITEABLE for a session: one lws_write per call, carrying as many
+ * queued frames as fit in 64 KiB (framed here, written raw). Returns the callback's return value
+ * (-1 to close). */
 int ms_conn_writeable(struct ms_conn *c);
 /* Releases timers, queues and buffers (LWS_CALLBACK_CLOSED). */
 void ms_conn_release(struct ms_conn *c);
@@ -337,12 +360,17 @@ int ms_http_respond_owned(struct ms_conn *c, int status, const char *content_typ
                           size_t len);
 /* {"detail":detail} with status. */
 int ms_http_respond_detail(struct ms_conn *c, int status, const char *detail);
+/* {"error":error} with status (the control API's errors). */
+int ms_http_respond_error(struct ms_conn *c, int status, const char *error);
 /* HTTP WRITEABLE: writes headers, then the body in chunks. Returns the lws callback value. */
 int ms_http_writeable(struct ms_conn *c);
 /* Frees the transaction's buffers and cancels a long-poll (end of transaction or connection). */
 void ms_http_release(struct ms_conn *c);
-/* The value of query argument name (without '='), URL-decoded, copied into buf; NULL if absent. */
+/* The value of query argument name (without '='), URL-decoded, copied into buf; NULL if absent or
+ * longer than len - 1 (see ms_http_arg_len). Other arguments, however long, do not hide it. */
 const char *ms_http_arg(struct lws *wsi, const char *name, char *buf, int len);
+/* The length of query argument name's decoded value, or -1 if absent. */
+int ms_http_arg_len(struct lws *wsi, const char *name);
 /* Writes a scenario rule's refusal (status, headers, body, templated) on an upgrade request.
  * Returns 1 (handled) or -1. */
 int ms_http_refuse_custom(struct lws *wsi, const struct ms_rule *r, const char *path,
@@ -352,6 +380,9 @@ int ms_http_refuse_upgrade(struct lws *wsi, int status);
 
 /* ---- ms_control.c: /__mock/ ---- */
 int ms_control_handle(struct ms_conn *c);
+/* 1 if the request may use the control API (a loopback peer with the --control-token, if any);
+ * 0 if ms_control_handle() will refuse it (401 or 403). Reads the request headers only. */
+int ms_control_admits(struct ms_conn *c);
 /* Called after each journal event: completes long-polls that now have a matching event. */
 void ms_control_wake_waiters(struct ms_server *srv);
 /* Stops a connection's journal long-poll (it closed, or is being answered). */

@@ -329,6 +329,51 @@ static void test_journal_mirror_gets_one_flushed_line_per_event_and_reset(void)
     unlink(path);
 }
 
+static void test_journal_rendered_event_gets_seq_t_ms_and_filters_like_others(void)
+{
+    struct ms_journal *j = journal(10, NULL);
+    ms_journal_add(j, event("open", "/ws/a"), 1001);
+    static const char members[] = "\"type\":\"frame_out\",\"conn\":3,\"path\":\"/ws/a\"";
+    CU_ASSERT_EQUAL(
+        ms_journal_add_rendered(j, "frame_out", "/ws/a", members, strlen(members), 1007), 2);
+    static const char other[] = "\"type\":\"frame_out\",\"path\":\"/ws/b\"";
+    ms_journal_add_rendered(j, "frame_out", "/ws/b", other, strlen(other), 1009);
+    assert_query(j, 0, "frame_out", "/ws/a",
+                 "{\"events\":[{\"seq\":2,\"t_ms\":7,\"type\":\"frame_out\",\"conn\":3,"
+                 "\"path\":\"/ws/a\"}],\"next\":3,\"dropped\":0}");
+    assert_query(j, 2, NULL, NULL,
+                 "{\"events\":[{\"seq\":3,\"t_ms\":9,\"type\":\"frame_out\",\"path\":\"/ws/b\"}],"
+                 "\"next\":3,\"dropped\":0}");
+    ms_journal_free(j);
+}
+
+static void test_journal_json_string_escapes_exactly_like_cjson(void)
+{
+    /* every byte value once (NUL excluded: cJSON strings end there), UTF-8 bytes pass through */
+    unsigned char all[255];
+    for (int i = 0; i < 255; i++)
+        all[i] = (unsigned char)(i + 1);
+    char *cstr = malloc(sizeof(all) + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cstr);
+    memcpy(cstr, all, sizeof(all));
+    cstr[sizeof(all)] = '\0';
+    cJSON *s = cJSON_CreateString(cstr);
+    char *want = cJSON_PrintUnformatted(s);
+    size_t len = 0;
+    char *got = ms_journal_json_string(all, sizeof(all), &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    CU_ASSERT_EQUAL(len, strlen(want));
+    free(got);
+    got = ms_journal_json_string((const unsigned char *)"", 0, &len);
+    CU_ASSERT_STRING_EQUAL(got, "\"\"");
+    CU_ASSERT_EQUAL(len, 2);
+    free(got);
+    free(want);
+    free(cstr);
+    cJSON_Delete(s);
+}
+
 static CU_TestInfo journal_tests[] = {
     MS_TEST(test_journal_rejects_zero_capacity),
     MS_TEST(test_journal_new_journal_is_empty),
@@ -345,6 +390,8 @@ static CU_TestInfo journal_tests[] = {
     MS_TEST(test_journal_query_is_valid_json_for_events_with_quotes_and_newlines),
     MS_TEST(test_journal_reset_clears_events_and_restarts_seq_and_clock),
     MS_TEST(test_journal_mirror_gets_one_flushed_line_per_event_and_reset),
+    MS_TEST(test_journal_rendered_event_gets_seq_t_ms_and_filters_like_others),
+    MS_TEST(test_journal_json_string_escapes_exactly_like_cjson),
     CU_TEST_INFO_NULL,
 };
 
