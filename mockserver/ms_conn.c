@@ -1,4 +1,4 @@
-/* ms_conn -- one WebSocket session's bounded send queue, timed sends, heartbeat and ending. */
+/* ms_conn -- one WebSocket session's bounded send queue, timed sends, stalls and ending. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -195,7 +195,7 @@ void ms_conn_stall(struct ms_conn *c)
         return;
     c->stalled = 1;
     lws_rx_flow_control(c->wsi, 0);
-    lws_sul_cancel(&c->sul_heartbeat);
+    ms_conn_stop_heartbeat(c);
 }
 
 void ms_conn_resume(struct ms_conn *c)
@@ -206,28 +206,6 @@ void ms_conn_resume(struct ms_conn *c)
     lws_rx_flow_control(c->wsi, 1);
     ms_conn_start_heartbeat(c);
     lws_callback_on_writable(c->wsi);
-}
-
-static void heartbeat_fire(lws_sorted_usec_list_t *sul)
-{
-    struct ms_conn *c = lws_container_of(sul, struct ms_conn, sul_heartbeat);
-    char ts[32];
-    ms_server_now_iso(ts, sizeof(ts));
-    char *text = ms_render_heartbeat(ts);
-    /* Sent by client_id like the real heartbeat task: a duplicate id receives both sockets' beats.
-     */
-    if (text)
-        ms_server_send_to_client(c->srv, c->client_id, text);
-    free(text);
-    ms_conn_start_heartbeat(c);
-}
-
-void ms_conn_start_heartbeat(struct ms_conn *c)
-{
-    if (c->srv->heartbeat_ms <= 0)
-        return;
-    lws_sul_schedule(lws_get_context(c->wsi), 0, &c->sul_heartbeat, heartbeat_fire,
-                     (lws_usec_t)c->srv->heartbeat_ms * LWS_US_PER_MS);
 }
 
 /* The journal's "data" member for a payload: the text as a JSON string (cut at JOURNAL_DATA_MAX,
@@ -390,7 +368,7 @@ void ms_conn_release(struct ms_conn *c)
 {
     ms_script_cancel_all(c);
     lws_sul_cancel(&c->sul_drip);
-    lws_sul_cancel(&c->sul_heartbeat);
+    ms_conn_stop_heartbeat(c);
     free_list(c->q_head);
     free_list(c->drip_head);
     c->q_head = c->q_tail = c->drip_head = c->drip_tail = NULL;
@@ -402,4 +380,6 @@ void ms_conn_release(struct ms_conn *c)
     c->client_id = NULL;
     free(c->path_json);
     c->path_json = NULL;
+    free(c->path);
+    c->path = NULL;
 }

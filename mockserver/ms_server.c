@@ -31,8 +31,10 @@ static void on_signal(int sig)
 }
 
 static const struct lws_protocols protocols[] = {
-    /* tx_packet_size: how much one send() may carry (ms_conn_writeable batches frames) */
-    {"wsmock", ms_ws_callback, sizeof(struct ms_conn), 4096, 0, NULL, 65536 + 64},
+    /* rx_buffer_size: lws allocates it for every session, so it is kept small (longer client
+     * messages arrive in pieces and are reassembled); tx_packet_size: how much one send() may
+     * carry (ms_conn_writeable batches frames) */
+    {"wsmock", ms_ws_callback, sizeof(struct ms_conn), 1024, 0, NULL, 65536 + 64},
     {"wsmock-listen", ms_listen_callback, 0, 0, 0, NULL, 0},
     {"wsmock-gate", ms_gate_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
@@ -154,6 +156,12 @@ int ms_server_create(struct ms_server *srv, const struct ms_options *opt)
     info.vhost_name = "default";
     info.timeout_secs = 20;
     info.keepalive_timeout = 5;
+    /* No lws idle pings or hang-ups (uvicorn's own pings are not part of what wsmock mocks), and
+     * no per-connection validity timer: lws keeps timers in one sorted list, and 10,000 of them
+     * made every accept walk the whole list. */
+    static const lws_retry_bo_t no_idle_policy = {.secs_since_valid_ping = 0,
+                                                  .secs_since_valid_hangup = 0};
+    info.retry_and_idle_policy = &no_idle_policy;
     /* lws never answers for us: every request reaches ms_ws_callback. */
     srv->listen_fd = -1;
     srv->ctx = lws_create_context(&info);
@@ -222,6 +230,7 @@ void ms_server_destroy(struct ms_server *srv)
     if (srv->ctx)
         ms_listen_release_held(srv);
     lws_sul_cancel(&srv->sul_relisten);
+    lws_sul_cancel(&srv->sul_heartbeat);
     if (srv->ctx)
         lws_context_destroy(srv->ctx);
     ms_scenario_release(srv);

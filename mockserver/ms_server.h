@@ -79,7 +79,7 @@ struct ms_conn {
     struct ms_conn *prev, *next; /* the server's list of live WebSocket sessions */
     /* what the upgrade asked for */
     struct ms_route route;
-    char path[1024];
+    char *path;      /* the request path (owned; set at ESTABLISHED) */
     char *client_id; /* the id this session registered (owned) */
     char *path_json; /* path as a JSON string for the journal, made on first use (owned) */
     /* receive reassembly */
@@ -91,7 +91,10 @@ struct ms_conn {
     size_t q_count;
     struct ms_frame *drip_head, *drip_tail;
     lws_sorted_usec_list_t sul_drip;
-    lws_sorted_usec_list_t sul_heartbeat;
+    /* the heartbeat schedule (ms_heartbeat.c) */
+    struct ms_conn *hb_prev, *hb_next;
+    int64_t hb_due_us;
+    int hb_linked;
     /* how this session ends */
     int close_code; /* >0: send a close frame with this code on the next WRITEABLE */
     char close_reason[124];
@@ -166,6 +169,8 @@ struct ms_server {
     lws_sorted_usec_list_t sul_shutdown;
     long heartbeat_ms; /* effective app heartbeat period (the scenario's, scaled, or --heartbeat-ms)
                         */
+    struct ms_conn *hb_head, *hb_tail; /* sessions by heartbeat due time (ms_heartbeat.c) */
+    lws_sorted_usec_list_t sul_heartbeat;
     /* the loaded scenario (ms_scenario_run.c) */
     struct ms_scenario *scn;
     uint64_t scn_gen; /* bumped at every load/unload */
@@ -322,8 +327,12 @@ int ms_conn_send_drip(struct ms_conn *c, const char *data, size_t len, int64_t d
 void ms_conn_close(struct ms_conn *c, int code, const char *reason);
 /* Ends the session without a close frame (the client sees 1006). */
 void ms_conn_drop(struct ms_conn *c);
-/* Starts the heartbeat timer (no-op when --heartbeat-ms is 0). */
+/* ---- ms_heartbeat.c: the sessions' app heartbeats on one timer ---- */
+
+/* Schedules c's heartbeats, one per period from now (no-op when the period is 0 or already on). */
 void ms_conn_start_heartbeat(struct ms_conn *c);
+/* Stops c's heartbeats (a stall, the end of the session). */
+void ms_conn_stop_heartbeat(struct ms_conn *c);
 /* Handles LWS_CALLBACK_SERVER_WRITEABLE for a session: one lws_write per call, carrying as many
  * queued frames as fit in 64 KiB (framed here, written raw). Returns the callback's return value
  * (-1 to close). */

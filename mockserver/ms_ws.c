@@ -118,7 +118,10 @@ static int established(struct ms_conn *c, struct lws *wsi)
     c->rule = note && note->gen == srv->scn_gen ? note->rule : -1;
     c->attempt = note ? note->attempt : 0;
     free(note);
-    header(wsi, WSI_TOKEN_GET_URI, c->path, sizeof(c->path));
+    char path[1024];
+    header(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
+    if (!(c->path = strdup(path)))
+        return -1;
     ms_route_match(c->path, &c->route);
     c->ws = 1;
     c->next = srv->conns;
@@ -255,6 +258,18 @@ static void closed(struct ms_conn *c)
         by = "client", clean = 1;
     } else if (c->closed_by_server && c->close_code) {
         code = c->close_code;
+        reason = c->close_reason;
+        by = "server", clean = 1;
+    } else if (lws_get_close_length(c->wsi) >= 2) {
+        /* libwebsockets failed the connection itself (1002 for a continuation without a start,
+         * reserved bits, ...) and sent this close frame: ours, not a client's drop */
+        const unsigned char *p = lws_get_close_payload(c->wsi);
+        size_t rl = (size_t)lws_get_close_length(c->wsi) - 2;
+        if (rl > sizeof(c->close_reason) - 1)
+            rl = sizeof(c->close_reason) - 1;
+        memcpy(c->close_reason, p + 2, rl);
+        c->close_reason[rl] = '\0';
+        code = p[0] << 8 | p[1];
         reason = c->close_reason;
         by = "server", clean = 1;
     } else {
