@@ -1,5 +1,6 @@
 /* wh_backoff -- wsharness backoff: checks a client's reconnect attempts against a policy. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -52,6 +53,21 @@ static double num(const cJSON *o, const char *k, double dflt)
     return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+/* A journal number as an unsigned id (seq, conn): out of range or NaN is 0 (a C cast of such a
+ * double is undefined behaviour). */
+static uint64_t num_u64(const cJSON *o, const char *k)
+{
+    double d = num(o, k, 0);
+    return d >= 0 && d < 18446744073709551616.0 ? (uint64_t)d : 0;
+}
+
+/* A journal number as an int (status, close code): out of range or NaN is 0. */
+static int num_int(const cJSON *o, const char *k)
+{
+    double d = num(o, k, 0);
+    return d > INT_MIN && d < INT_MAX ? (int)d : 0;
+}
+
 static const char *str(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -79,7 +95,7 @@ long wh_backoff_collect(const cJSON *events, const char *path, uint64_t since,
         if (!type || !p || num(ev, "seq", 0) <= (double)since || !path_matches(path, p))
             continue;
         double t = num(ev, "t_ms", 0);
-        uint64_t conn = (uint64_t)num(ev, "conn", 0);
+        uint64_t conn = num_u64(ev, "conn");
         if (!strcmp(type, "upgrade")) {
             if (n == cap) {
                 cap = cap ? cap * 2 : 32;
@@ -92,11 +108,11 @@ long wh_backoff_collect(const cJSON *events, const char *path, uint64_t since,
             }
             struct wh_backoff_attempt *x = &v[n++];
             *x = (struct wh_backoff_attempt){.a = {.t_ms = t},
-                                             .seq = (uint64_t)num(ev, "seq", 0),
+                                             .seq = num_u64(ev, "seq"),
                                              .conn = conn,
                                              .path = p,
                                              .outcome = str(ev, "outcome"),
-                                             .status = (int)num(ev, "status", 0)};
+                                             .status = num_int(ev, "status")};
             /* refused and reset attempts are over once answered (after any handshake delay);
              * a hang ends when the client gives up, which the journal does not show */
             if (!x->outcome)
@@ -122,7 +138,7 @@ long wh_backoff_collect(const cJSON *events, const char *path, uint64_t since,
                              : !strcmp(by, "client") ? MS_BY_CLIENT
                              : !strcmp(by, "server") ? MS_BY_SERVER
                                                      : MS_BY_UNKNOWN;
-            x->a.close_code = (int)num(ev, "code", 0);
+            x->a.close_code = num_int(ev, "code");
         }
     }
     for (long i = 0; i < n; i++)

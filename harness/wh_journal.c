@@ -74,41 +74,36 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
-int wh_journal_read_file(const char *file, struct wh_journal *j, char *err, size_t errlen)
+int wh_journal_parse(const char *text, size_t len, const char *origin, struct wh_journal *j,
+                     char *err, size_t errlen)
 {
     *j = (struct wh_journal){0};
-    FILE *f = fopen(file, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", file, strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
     unsigned long lineno = 0;
     if (!(j->events = cJSON_CreateArray()))
         goto oom;
-    errno = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
+    for (size_t off = 0; off < len;) {
+        const char *line = text + off, *nl = memchr(line, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - line) + 1 : len - off; /* with its '\n', as getline() */
+        off += n;
         lineno++;
-        if (blank(line, (size_t)n))
+        if (blank(line, n))
             continue;
         const char *end = NULL;
-        cJSON *ev = cJSON_ParseWithLengthOpts(line, (size_t)n, &end, 0);
+        cJSON *ev = cJSON_ParseWithLengthOpts(line, n, &end, 0);
         if (!ev) {
-            snprintf(err, errlen, "%s:%lu: not JSON (column %ld)", file, lineno,
+            snprintf(err, errlen, "%s:%lu: not JSON (column %ld)", origin, lineno,
                      end ? (long)(end - line) + 1 : 1L);
             goto fail;
         }
         if (!blank(end, (size_t)(line + n - end))) {
             cJSON_Delete(ev);
-            snprintf(err, errlen, "%s:%lu: more than one JSON value on the line", file, lineno);
+            snprintf(err, errlen, "%s:%lu: more than one JSON value on the line", origin, lineno);
             goto fail;
         }
         const char *problem = event_problem(ev);
         if (problem) {
             cJSON_Delete(ev);
-            snprintf(err, errlen, "%s:%lu: %s", file, lineno, problem);
+            snprintf(err, errlen, "%s:%lu: %s", origin, lineno, problem);
             goto fail;
         }
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(ev, "type");
@@ -126,20 +121,49 @@ int wh_journal_read_file(const char *file, struct wh_journal *j, char *err, size
             goto oom;
         }
     }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: %s", file, strerror(errno ? errno : EIO));
-        goto fail;
-    }
-    free(line);
-    fclose(f);
     return 0;
 oom:
-    snprintf(err, errlen, "%s: out of memory", file);
+    snprintf(err, errlen, "%s: out of memory", origin);
 fail:
-    free(line);
-    fclose(f);
     wh_journal_free(j);
     return -1;
+}
+
+int wh_journal_read_file(const char *file, struct wh_journal *j, char *err, size_t errlen)
+{
+    *j = (struct wh_journal){0};
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", file, strerror(errno));
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0, got;
+    errno = 0;
+    do {
+        if (cap - len < 4096) {
+            char *n = realloc(text, cap = cap * 2 + 65536);
+            if (!n) {
+                free(text);
+                fclose(f);
+                snprintf(err, errlen, "%s: out of memory", file);
+                return -1;
+            }
+            text = n;
+        }
+        got = fread(text + len, 1, cap - len, f);
+        len += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: %s", file, strerror(errno ? errno : EIO));
+        free(text);
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    int rc = wh_journal_parse(text, len, file, j, err, errlen);
+    free(text);
+    return rc;
 }
 
 /* ---- HTTP ---- */

@@ -17,6 +17,15 @@ struct wh_journal {
 };
 
 /*
+ * Parses a journal held in memory: len bytes of JSON lines (text need not be NUL-terminated),
+ * checked as wh_journal_read_file() does, with origin (a file name) in front of every message:
+ * "origin:7: not JSON (column 3)". Returns 0 (the caller frees j with wh_journal_free()), or -1
+ * with one line in err (errlen bytes, NUL-terminated) and nothing left in j. text is borrowed.
+ */
+int wh_journal_parse(const char *text, size_t len, const char *origin, struct wh_journal *j,
+                     char *err, size_t errlen);
+
+/*
  * Reads FILE, one JSON object per line (blank lines skipped). Every event needs a string "type";
  * upgrade, open and close events also a numeric seq, t_ms and conn and a string path (close: a
  * numeric code, a string by). Returns 0, or -1 with one line in err naming the file (and line)

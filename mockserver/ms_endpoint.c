@@ -1,7 +1,9 @@
-/* ms_endpoint -- the enhanced endpoints' behaviour: welcome, replay, ping, control, get_metrics. */
+/* ms_endpoint -- the enhanced endpoints' behaviour: welcome, replay, and the answers ms_dispatch
+ * decides (ping, control, get_metrics). */
 #include <stdlib.h>
 #include <string.h>
 #include "ms_coord.h"
+#include "ms_dispatch.h"
 #include "ms_pyjson.h"
 #include "ms_render.h"
 #include "ms_server.h"
@@ -73,74 +75,19 @@ void ms_endpoint_on_open(struct ms_conn *c)
         send_coordinator_extras(c);
 }
 
-/* The workflow endpoint's control message (PROTOCOL.md 2.1). */
-static void on_control(struct ms_conn *c, const cJSON *msg)
-{
-    struct ms_server *srv = c->srv;
-    if (srv->profile != MS_PROFILE_COORDINATOR) {
-        reply(c, ms_render_error_reply("Coordinator not available"));
-        return;
-    }
-    const cJSON *action = cJSON_GetObjectItemCaseSensitive(msg, "action");
-    const char *a = cJSON_IsString(action) ? action->valuestring : NULL;
-    const char *id = c->route.param;
-    char text[MS_ROUTE_PARAM_MAX + 128];
-    if (a && !strcmp(a, "cancel")) {
-        if (ms_coord_cancel(srv->coord, id) == 0) {
-            snprintf(text, sizeof(text), "Workflow %s cancelled", id);
-            reply(c, ms_render_control_response("cancel", "success", text));
-        } else {
-            snprintf(text, sizeof(text), "Control action failed: Workflow '%s' not found", id);
-            reply(c, ms_render_error_reply(text));
-        }
-    } else if (a && !strcmp(a, "pause")) {
-        reply(c, ms_render_control_response("pause", "not_implemented",
-                                            "Pause functionality not yet implemented"));
-    } else if (a && !strcmp(a, "resume")) {
-        reply(c, ms_render_control_response("resume", "not_implemented",
-                                            "Resume functionality not yet implemented"));
-    } else {
-        char *s = ms_pyjson_str(action);
-        char *m = NULL;
-        if (s && asprintf(&m, "Unknown action: %s", s) < 0)
-            m = NULL;
-        if (m)
-            reply(c, ms_render_error_reply(m));
-        free(m);
-        free(s);
-    }
-}
-
 void ms_endpoint_on_message(struct ms_conn *c, const char *text, size_t len, int binary)
 {
-    if (binary) { /* receive_text() raises KeyError('text'): the endpoint returns, no close frame */
+    struct ms_dispatch d;
+    switch (ms_dispatch_enhanced(c->route.ep, c->route.param, c->srv->profile, c->srv->coord, text,
+                                 len, binary, &d)) {
+    case MS_DISPATCH_REPLY:
+        ms_server_send_to_client(c->srv, c->client_id, d.reply);
+        break;
+    case MS_DISPATCH_DROP:
         ms_conn_drop(c);
-        return;
+        break;
+    default:
+        break;
     }
-    cJSON *msg = ms_pyjson_parse(text, len, NULL, 0);
-    if (!msg) {
-        if (c->route.ep == MS_EP_WORKFLOW) /* only the workflow endpoint answers bad JSON */
-            reply(c, ms_render_error_reply("Invalid JSON format"));
-        return;
-    }
-    if (!cJSON_IsObject(msg)) { /* message.get() raises AttributeError: the endpoint returns */
-        cJSON_Delete(msg);
-        ms_conn_drop(c);
-        return;
-    }
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
-    const char *t = cJSON_IsString(type) ? type->valuestring : "";
-    if (!strcmp(t, "ping")) {
-        reply(c, ms_render_pong());
-    } else if (c->route.ep == MS_EP_WORKFLOW && !strcmp(t, "control")) {
-        on_control(c, msg);
-    } else if (c->route.ep == MS_EP_COORDINATOR && !strcmp(t, "get_metrics") &&
-               c->srv->profile == MS_PROFILE_COORDINATOR) {
-        cJSON *m = ms_coord_metrics(c->srv->coord);
-        if (m)
-            reply(c, ms_render_coordinator_metrics(NULL, m));
-        cJSON_Delete(m);
-    }
-    /* everything else is silently ignored, as the real endpoints do */
-    cJSON_Delete(msg);
+    ms_dispatch_free(&d);
 }

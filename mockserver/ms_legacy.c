@@ -1,42 +1,33 @@
 /* ms_legacy -- the legacy router: /api/v1/ws/connect's action protocol, broadcast and publish. */
 #include <stdlib.h>
 #include <string.h>
+#include "ms_dispatch.h"
 #include "ms_pyjson.h"
 #include "ms_render.h"
 #include "ms_server.h"
 
 #define HISTORY_GAP_MS 10
 
-static void reply(struct ms_conn *c, char *text)
+/* send_personal_message(text, client_id); text is borrowed (NULL: nothing is sent). */
+static void send_text(struct ms_conn *c, const char *text)
 {
     if (text)
         ms_server_send_to_client(c->srv, c->client_id, text);
+}
+
+/* The same, then frees text. */
+static void reply(struct ms_conn *c, char *text)
+{
+    send_text(c, text);
     free(text);
 }
 
-/* {"type":"error","message":"Error processing message: <what>"} */
-static void processing_error(struct ms_conn *c, const char *what)
-{
-    char *m = NULL;
-    if (asprintf(&m, "Error processing message: %s", what) >= 0)
-        reply(c, ms_render_error_reply(m));
-    free(m);
-}
-
-/* {"type":"info","message":"<prefix><arg>"} */
-static void info(struct ms_conn *c, const char *prefix, const char *arg)
-{
-    char *m = NULL;
-    if (asprintf(&m, "%s%s", prefix, arg) >= 0)
-        reply(c, ms_render_info(m, NULL));
-    free(m);
-}
-
-static void subscribe(struct ms_conn *c, const char *topic)
+/* Subscribes the client to topic, sends confirmation (borrowed), then the topic's history. */
+static void subscribe(struct ms_conn *c, const char *topic, const char *confirmation)
 {
     struct ms_server *srv = c->srv;
     ms_state_subscribe(srv->state, c->client_id, topic);
-    info(c, "Subscribed to topic: ", topic);
+    send_text(c, confirmation);
     size_t n = ms_state_history_count(srv->state, topic);
     if (!n)
         return;
@@ -55,69 +46,24 @@ static void subscribe(struct ms_conn *c, const char *topic)
     }
 }
 
-/* Python's truthiness of a JSON value (None, false, 0, 0.0, "", [], {} are false). */
-static int truthy(const cJSON *v)
-{
-    if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))
-        return 0;
-    if (cJSON_IsString(v))
-        return v->valuestring[0] != '\0';
-    if (cJSON_IsArray(v) || cJSON_IsObject(v))
-        return v->child != NULL;
-    if (ms_pyjson_is_number(v))
-        return ms_pyjson_number(v) != 0.0;
-    return 1;
-}
-
 void ms_legacy_on_message(struct ms_conn *c, const char *text, size_t len, int binary)
 {
-    if (binary) { /* receive_text() raises KeyError('text'); the legacy loop catches it */
-        processing_error(c, "'text'");
-        return;
+    struct ms_dispatch d;
+    switch (ms_dispatch_legacy(text, len, binary, &d)) {
+    case MS_DISPATCH_SUBSCRIBE:
+        subscribe(c, d.topic, d.reply);
+        break;
+    case MS_DISPATCH_UNSUBSCRIBE:
+        ms_state_unsubscribe(c->srv->state, c->client_id, d.topic);
+        send_text(c, d.reply);
+        break;
+    case MS_DISPATCH_REPLY:
+        send_text(c, d.reply);
+        break;
+    default:
+        break;
     }
-    char err[256];
-    cJSON *msg = ms_pyjson_parse(text, len, err, sizeof(err));
-    if (!msg) {
-        processing_error(c, err);
-        return;
-    }
-    if (!cJSON_IsObject(msg)) {
-        char what[96];
-        snprintf(what, sizeof(what), "'%s' object has no attribute 'get'",
-                 ms_pyjson_type_name(msg));
-        processing_error(c, what);
-        cJSON_Delete(msg);
-        return;
-    }
-    const cJSON *action = cJSON_GetObjectItemCaseSensitive(msg, "action");
-    const cJSON *topic = cJSON_GetObjectItemCaseSensitive(msg, "topic");
-    const char *a = cJSON_IsString(action) ? action->valuestring : NULL;
-    /* `elif action == "subscribe" and topic:` -- without a truthy topic it is an unknown action */
-    if (a && !strcmp(a, "ping")) {
-        reply(c, ms_render_info("pong", NULL));
-    } else if (a && (!strcmp(a, "subscribe") || !strcmp(a, "unsubscribe")) && truthy(topic)) {
-        if (cJSON_IsArray(topic) || cJSON_IsObject(topic)) { /* a set member must be hashable */
-            char what[64];
-            snprintf(what, sizeof(what), "unhashable type: '%s'", ms_pyjson_type_name(topic));
-            processing_error(c, what);
-        } else {
-            char *t = ms_pyjson_str(topic);
-            if (t && a[0] == 's') {
-                subscribe(c, t);
-            } else if (t) {
-                ms_state_unsubscribe(c->srv->state, c->client_id, t);
-                info(c, "Unsubscribed from topic: ", t);
-            }
-            free(t);
-        }
-    } else {
-        char *s = ms_pyjson_str(action), *m = NULL;
-        if (s && asprintf(&m, "Unknown action: %s", s) >= 0)
-            reply(c, ms_render_error_reply(m));
-        free(m);
-        free(s);
-    }
-    cJSON_Delete(msg);
+    ms_dispatch_free(&d);
 }
 
 /* FastAPI's 422 for a body that is not a JSON object (pydantic v2 wording). */

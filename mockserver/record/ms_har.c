@@ -428,6 +428,12 @@ static int import(struct ctx *c, const cJSON *root, struct ms_recording *rec, ch
         url_path(url, upath, strlen(url) + 2);
         int conn = ms_recording_upgrade(rec, upath);
         free(upath);
+        if (conn == MS_ERR_INVALID) {
+            snprintf(path, sizeof path, "%s.request.url", at);
+            rc = fail(c, MS_ERR_INVALID, path,
+                      "a path with '*' cannot be written in a scenario, got \"%.60s\"", url);
+            goto out;
+        }
         if (conn < 0) {
             rc = fail(c, MS_ERR_OOM, at, "out of memory");
             goto out;

@@ -24,7 +24,8 @@
  * On success returns 0 and writes into source (srclen bytes, NUL-terminated) where the sessions
  * came from: "SCHEME://HOST" of the first WebSocket entry's URL, and into recorded_on (dlen bytes)
  * its startedDateTime. Otherwise returns MS_ERR_PARSE (not JSON: "ORIGIN:LINE:COLUMN: JSON syntax
- * error"), MS_ERR_INVALID (a missing member, a wrong type or value, no WebSocket entry:
+ * error"), MS_ERR_INVALID (a missing member, a wrong type or value, a WebSocket URL whose path
+ * holds a '*' (a scenario cannot name it), no WebSocket entry:
  * "ORIGIN: $.log.entries[2].response.status: expected a number, got a string"), or MS_ERR_OOM,
  * with that one line in err (errlen bytes, NUL-terminated). rec may then hold part of the file.
  */

@@ -48,7 +48,8 @@ struct conn {
     size_t nev, capev;
     struct client_msg *cl;
     size_t ncl, capcl;
-    int nclient; /* client messages seen, binary included */
+    int nclient;  /* client messages seen, binary included */
+    int adjusted; /* refused: headers left out, "{{" broken up (counted as adjusted) */
 };
 
 struct ms_recording {
@@ -167,6 +168,42 @@ static char *json_text(const void *data, size_t len)
     return out;
 }
 
+/*
+ * json_text() for a string the scenario templates (refusal body and header values): a "{{" would
+ * start a placeholder and the format has no escape for it, so a space is written between two
+ * '{' ("{{x" -> "{ {x"); *adjusted is set when that happened. NULL on OOM.
+ */
+static char *template_text(const void *data, size_t len, int *adjusted)
+{
+    char *t = json_text(data, len);
+    if (!t || !strstr(t, "{{"))
+        return t;
+    size_t n = strlen(t);
+    char *out = malloc(n * 2 + 1);
+    if (out) {
+        size_t o = 0;
+        for (size_t i = 0; i < n; i++) {
+            out[o++] = t[i];
+            if (t[i] == '{' && t[i + 1] == '{')
+                out[o++] = ' ';
+        }
+        out[o] = '\0';
+        *adjusted = 1;
+    }
+    free(t);
+    return out;
+}
+
+/* The length of json_text()'s result for valid UTF-8 (a NUL byte takes two). */
+static size_t text_len(const void *data, size_t len)
+{
+    const unsigned char *s = data;
+    size_t n = len;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == 0;
+    return n;
+}
+
 static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *ms_rec_base64_encode(const void *data, size_t len)
@@ -272,8 +309,23 @@ static struct conn *get(struct ms_recording *rec, int conn)
     return &rec->conns[conn - 1];
 }
 
+/* 1 if a scenario rule can name path exactly: "/..." without '*' (which makes it a pattern). */
+static int nameable_path(const char *path)
+{
+    return path[0] == '/' && !strchr(path, '*');
+}
+
+/* 1 if a scenario's refusal can send the header (ms_scenario.c: no CR or LF anywhere, no ':' or
+ * space in the name). */
+static int writable_header(const char *name, const char *value)
+{
+    return name[0] && !strpbrk(name, "\r\n: ") && !strpbrk(value, "\r\n");
+}
+
 int ms_recording_upgrade(struct ms_recording *rec, const char *path)
 {
+    if (!nameable_path(path))
+        return MS_ERR_INVALID;
     if (rec->n >= (size_t)INT32_MAX)
         return MS_ERR_FULL;
     if (grow((void **)&rec->conns, &rec->cap, rec->n, sizeof *rec->conns))
@@ -313,18 +365,26 @@ int ms_recording_refuse(struct ms_recording *rec, int conn, int status, const ch
     if (c->state != ST_PENDING)
         return MS_ERR_INVALID;
     cJSON *h = cJSON_CreateObject();
-    char *b = json_text(body, body_len);
+    int adjusted = 0;
+    char *b = template_text(body, body_len, &adjusted);
     if (!h || !b)
         goto oom;
+    c->adjusted += adjusted;
     for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2) {
         const char *name = headers[i];
         /* wsmock writes these itself on a refusal (framing, and it always closes) */
         if (!strcasecmp(name, "Date") || !strcasecmp(name, "Content-Length") ||
             !strcasecmp(name, "Transfer-Encoding") || !strcasecmp(name, "Connection"))
             continue;
-        char *value = json_text(headers[i + 1], strlen(headers[i + 1]));
+        if (!writable_header(name, headers[i + 1])) {
+            c->adjusted++;
+            continue;
+        }
+        adjusted = 0;
+        char *value = template_text(headers[i + 1], strlen(headers[i + 1]), &adjusted);
         if (!value)
             goto oom;
+        c->adjusted += adjusted;
         cJSON *old = NULL;
         for (cJSON *it = h->child; it; it = it->next)
             if (!strcasecmp(it->string, name))
@@ -508,14 +568,65 @@ static int sendable_code(int code)
            code != 1015;
 }
 
+/* The longest wait_ms step and within_ms a scenario allows (FORMAT.md; ms_scenario.c checks). */
+#define MAX_WAIT_MS 86400000LL
+#define MAX_WITHIN_MS 864000000LL
+
+static int contains_placeholder(const unsigned char *s, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++)
+        if (s[i] == '{' && s[i + 1] == '{')
+            return 1;
+    return 0;
+}
+
+/* Milliseconds from the open to t, rounded; never negative. */
+static long long since_open(const struct conn *c, int64_t t_us)
+{
+    if (t_us <= c->open_us)
+        return 0;
+    uint64_t d = (uint64_t)t_us - (uint64_t)c->open_us; /* any two int64 times: no overflow */
+    return (long long)((d + 500) / 1000);
+}
+
+/* 1 if a ping payload can be a ws_ping step: a string of at most 125 bytes once written. */
+static int ping_writable(const struct event *e)
+{
+    return ms_rec_utf8_valid(e->data, e->len) && text_len(e->data, e->len) <= 125;
+}
+
+/* 1 if a close reason can be written as it is: UTF-8, no "{{" (the reason is templated), at most
+ * 123 bytes once written. */
+static int reason_writable(const struct event *e)
+{
+    return ms_rec_utf8_valid(e->data, e->len) && !contains_placeholder(e->data, e->len) &&
+           text_len(e->data, e->len) <= 123;
+}
+
+/* 1 if event e of an accepted connection becomes a step. */
+static int written(const struct event *e)
+{
+    return e->kind != EV_PING || ping_writable(e);
+}
+
+/* The wait before step e as recorded (0: none; may exceed MAX_WAIT_MS); *prev is the time of
+ * the step before, in ms since the open, and is advanced. */
+static long long wait_before(const struct conn *c, const struct event *e, long long *prev)
+{
+    long long at = since_open(c, e->t_us), w = at > *prev ? at - *prev : 0;
+    if (at > *prev)
+        *prev = at;
+    return w;
+}
+
 /* 1 if the event is written as it happened (else it is adjusted or left out). */
 static int event_exact(const struct event *e)
 {
     switch (e->kind) {
     case EV_PING:
-        return ms_rec_utf8_valid(e->data, e->len);
+        return ping_writable(e);
     case EV_CLOSE:
-        return sendable_code(e->code) && ms_rec_utf8_valid(e->data, e->len);
+        return sendable_code(e->code) && reason_writable(e);
     default:
         return 1;
     }
@@ -528,6 +639,7 @@ void ms_recording_stats(const struct ms_recording *rec, struct ms_recording_stat
     for (size_t i = 0; i < rec->n; i++) {
         const struct conn *c = &rec->conns[i];
         st->upgrades++;
+        st->adjusted += (size_t)c->adjusted;
         switch (c->state) {
         case ST_PENDING:
             st->unanswered++;
@@ -542,10 +654,12 @@ void ms_recording_stats(const struct ms_recording *rec, struct ms_recording_stat
             st->reset++;
             break;
         }
+        long long prev = 0;
         for (size_t k = 0; k < c->nev; k++) {
             if (c->ev[k].kind != EV_DROP)
                 st->server_frames++;
-            if (!event_exact(&c->ev[k]))
+            int long_wait = written(&c->ev[k]) && wait_before(c, &c->ev[k], &prev) > MAX_WAIT_MS;
+            if (!event_exact(&c->ev[k]) || long_wait)
                 st->adjusted++;
         }
         for (size_t k = 0; k < c->ncl; k++) {
@@ -614,21 +728,6 @@ static void add_b64(struct tree *t, cJSON *obj, const char *key, const void *dat
     free(s);
 }
 
-/* Milliseconds from the open to t, rounded; never negative. */
-static long long since_open(const struct conn *c, int64_t t_us)
-{
-    int64_t d = t_us - c->open_us;
-    return d <= 0 ? 0 : (long long)((d + 500) / 1000);
-}
-
-static int contains_placeholder(const unsigned char *s, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i++)
-        if (s[i] == '{' && s[i + 1] == '{')
-            return 1;
-    return 0;
-}
-
 static void add_step(struct tree *t, cJSON *steps, const struct event *e)
 {
     cJSON *s = new_obj(t, steps, NULL);
@@ -652,7 +751,7 @@ static void add_step(struct tree *t, cJSON *steps, const struct event *e)
         break;
     case EV_CLOSE:
         add_int(t, s, "close", sendable_code(e->code) ? e->code : 1000);
-        if (ms_rec_utf8_valid(e->data, e->len))
+        if (reason_writable(e))
             add_text(t, s, "reason", e->data, e->len);
         else
             add_str(t, s, "reason", "");
@@ -678,14 +777,13 @@ static void add_rule(struct tree *t, cJSON *rules, const struct conn *c)
         long long prev = 0;
         for (size_t i = 0; steps && i < c->nev; i++) {
             const struct event *e = &c->ev[i];
-            if (e->kind == EV_PING && !ms_rec_utf8_valid(e->data, e->len))
-                continue; /* ws_ping takes a string: a byte payload cannot be written */
-            long long at = since_open(c, e->t_us);
-            if (at > prev) {
+            if (!written(e))
+                continue; /* ws_ping takes a string of 125 bytes: other payloads cannot be */
+            long long wait = wait_before(c, e, &prev);
+            if (wait > 0) {
                 cJSON *w = new_obj(t, steps, NULL);
                 if (w)
-                    add_int(t, w, "wait_ms", at - prev);
-                prev = at;
+                    add_int(t, w, "wait_ms", wait < MAX_WAIT_MS ? wait : MAX_WAIT_MS);
             }
             add_step(t, steps, e);
         }
@@ -731,7 +829,7 @@ static void add_expectation(struct tree *t, cJSON *expect, size_t number, const 
     add_str(t, x, "path", c->path);
     long long at = since_open(c, m->t_us);
     long long slack = at / 2 > 250 ? at / 2 : 250;
-    add_int(t, x, "within_ms", at + slack);
+    add_int(t, x, "within_ms", at + slack < MAX_WITHIN_MS ? at + slack : MAX_WITHIN_MS);
 }
 
 cJSON *ms_recording_scenario(const struct ms_recording *rec, const char *name,

@@ -44,7 +44,8 @@ void ms_recording_free(struct ms_recording *rec);
 
 /*
  * Adds an upgrade attempt on path (the exact request path without the query; copied). Returns its
- * connection number (1, 2, ...) or MS_ERR_OOM.
+ * connection number (1, 2, ...), MS_ERR_INVALID for a path a scenario cannot name exactly (one
+ * that does not start with '/' or holds a '*': nothing is added), or MS_ERR_OOM.
  */
 int ms_recording_upgrade(struct ms_recording *rec, const char *path);
 /* The attempt was answered with 101 at t_us: it is open from then on. */
@@ -52,8 +53,9 @@ int ms_recording_accept(struct ms_recording *rec, int conn, int64_t t_us);
 /*
  * The attempt was refused with status; headers is an array of name, value, name, value, ...
  * terminated by NULL (borrowed; Date, Content-Length, Transfer-Encoding and Connection are left
- * out, as wsmock writes its own; a repeated name gets its values joined with ", "); body is
- * body_len bytes (borrowed).
+ * out, as wsmock writes its own; so is a header a scenario cannot send: an empty name, CR or LF
+ * anywhere, ':' or a space in the name (counted as adjusted); a repeated name gets its values
+ * joined with ", "); body is body_len bytes (borrowed).
  */
 int ms_recording_refuse(struct ms_recording *rec, int conn, int status, const char *const *headers,
                         const void *body, size_t body_len);
@@ -100,10 +102,14 @@ void ms_recording_stats(const struct ms_recording *rec, struct ms_recording_stat
  *    U+FFFD);
  *  - reset: "action": "reset"; never answered: "action": "hang".
  * Adjusted (counted in stats): a close without a code or with one a scenario cannot send is
- * written as 1000, a reason that is not UTF-8 as "", a ping payload that is not UTF-8 is left out.
+ * written as 1000; a reason that is not UTF-8, holds "{{" (it would be a placeholder) or is over
+ * 123 bytes once written (a NUL byte takes two) as ""; a ping payload that is not UTF-8 or over
+ * 125 bytes once written is left out; a gap over a day (the format's longest wait_ms) is written
+ * as a day; in a refusal's body and header values every "{{" is written "{ {"; a header no
+ * scenario can send is left out.
  * expect: one {"name": "conn N frame K", "client_sends": object or exact text, "path",
- * "within_ms": t + max(250, t / 2)} per client text message (K counts every client message of
- * connection N, binary ones too; those are not written).
+ * "within_ms": t + max(250, t / 2), at most 864000000} per client text message (K counts every
+ * client message of connection N, binary ones too; those are not written).
  */
 cJSON *ms_recording_scenario(const struct ms_recording *rec, const char *name,
                              const char *description);

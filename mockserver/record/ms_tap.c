@@ -536,7 +536,9 @@ static void request_head_done(struct ms_tap *t)
     struct request r = {.conn = 0, .head = !strcmp(method, "HEAD")};
     if (header_has_token(h, "Upgrade", "websocket")) {
         r.conn = ms_recording_upgrade(t->rec, target);
-        if (r.conn < 0) {
+        if (r.conn == MS_ERR_INVALID) {
+            r.conn = 0; /* a path no scenario can name: the exchange counts as plain HTTP */
+        } else if (r.conn < 0) {
             give_up(t, "out of memory", 1, 1);
             return;
         }
@@ -647,6 +649,10 @@ static void response_head_done(struct ms_tap *t)
             return;
         }
         status = status * 10 + (h->line[i] - '0');
+    }
+    if (status < 100 || status > 599) { /* RFC 9110 15: no such status class */
+        give_up(t, "a malformed status line", 1, 1);
+        return;
     }
     if (!t->qlen) {
         give_up(t, "a response nobody asked for", 1, 1);

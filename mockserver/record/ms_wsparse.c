@@ -218,7 +218,10 @@ static int start_frame(struct ms_wsparse *p)
         }
         if (len > SIZE_MAX - p->msg_len || (p->max && p->msg_len + len > p->max))
             return MS_ERR_FULL;
-        int rc = msg_reserve(p, p->msg_len + (size_t)len);
+        /* The buffer grows as the payload arrives (feed()), not by what the header claims: a
+         * 10-byte header must not make the parser allocate gigabytes up front. Here only room for
+         * what is there (and the deflate tail, even for an empty message). */
+        int rc = msg_reserve(p, p->msg_len);
         if (rc)
             return rc;
     }
@@ -290,6 +293,11 @@ static int feed(struct ms_wsparse *p, const unsigned char *in, size_t len, ms_ws
         }
         if (p->remaining) {
             size_t n = p->remaining < len ? (size_t)p->remaining : len;
+            if (p->opcode < 0x8) {
+                int rc = msg_reserve(p, p->msg_len + n);
+                if (rc)
+                    return rc;
+            }
             unsigned char *dst = p->opcode >= 0x8 ? p->ctl + p->ctl_len : p->msg + p->msg_len;
             if (p->masked) {
                 for (size_t i = 0; i < n; i++)

@@ -1,4 +1,5 @@
 /* test_ms_recording -- unit tests of the recording and the scenario it writes (exact JSON). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,63 @@ static void test_recording_refusal_body_that_is_not_utf8_gets_replacement_charac
     ms_recording_free(rec);
 }
 
+static void test_recording_breaks_placeholders_and_drops_headers_a_refusal_cannot_send(void)
+{
+    struct ms_recording *rec = ms_recording_new();
+    ms_recording_upgrade(rec, "/ws/x");
+    const char *const h[] = {"X-T", "{{now}}", "Bad Name", "v", "", "empty name", NULL};
+    CU_ASSERT_EQUAL(ms_recording_refuse(rec, 1, 503, h, "a{{{b", 5), 0);
+    char *got = rules_and_expect(rec);
+    assert_text(got, "{\"connections\":[{\"path\":\"/ws/x\",\"attempts\":1,\"action\":\"refuse\","
+                     "\"status\":503,\"headers\":{\"X-T\":\"{ {now}}\"},\"body\":\"a{ { {b\"}],"
+                     "\"expect\":[]}");
+    free(got);
+    struct ms_recording_stats st;
+    ms_recording_stats(rec, &st);
+    CU_ASSERT_EQUAL(st.adjusted, 4); /* the value, the body, two headers left out */
+    assert_loads(rec);
+    ms_recording_free(rec);
+}
+
+static void test_recording_keeps_waits_and_reasons_within_the_format(void)
+{
+    struct ms_recording *rec = ms_recording_new();
+    ms_recording_upgrade(rec, "/ws/x");
+    ms_recording_accept(rec, 1, T0);
+    ms_recording_server_message(rec, 1, T0 - 5000000, 0, "early", 5);      /* before the open */
+    ms_recording_server_message(rec, 1, T0 + 90000000000LL, 0, "late", 4); /* 25 h later */
+    ms_recording_client_message(rec, 1, T0 + 900000000000LL, 0, "x", 1);
+    char reason[123];
+    memset(reason, 0, sizeof reason); /* 123 NUL bytes: 246 once written */
+    ms_recording_server_close(rec, 1, INT64_MAX, 4000, reason, sizeof reason);
+    char *got = rules_and_expect(rec);
+    assert_text(got, "{\"connections\":[{\"path\":\"/ws/x\",\"attempts\":1,\"action\":\"accept\","
+                     "\"welcome\":false,\"on_open\":[{\"send_text\":\"early\"},{\"wait_ms\":"
+                     "86400000},{\"send_text\":\"late\"},{\"wait_ms\":86400000},{\"close\":4000,"
+                     "\"reason\":\"\"}],\"replies\":[{\"regex\":\".*\",\"do\":[]}]}],\"expect\":"
+                     "[{\"name\":\"conn 1 frame 1\",\"client_sends\":\"x\",\"path\":\"/ws/x\","
+                     "\"within_ms\":864000000}]}");
+    free(got);
+    struct ms_recording_stats st;
+    ms_recording_stats(rec, &st);
+    CU_ASSERT_EQUAL(st.adjusted, 2); /* events: "late" (its wait), the close (wait, reason) */
+    assert_loads(rec);
+    ms_recording_free(rec);
+}
+
+static void test_recording_refuses_paths_a_scenario_cannot_name(void)
+{
+    struct ms_recording *rec = ms_recording_new();
+    CU_ASSERT_EQUAL(ms_recording_upgrade(rec, "ws"), MS_ERR_INVALID);
+    CU_ASSERT_EQUAL(ms_recording_upgrade(rec, "/ws/a*b"), MS_ERR_INVALID);
+    CU_ASSERT_EQUAL(ms_recording_upgrade(rec, "/ws/*"), MS_ERR_INVALID);
+    CU_ASSERT_EQUAL(ms_recording_upgrade(rec, "/ws/a"), 1);
+    struct ms_recording_stats st;
+    ms_recording_stats(rec, &st);
+    CU_ASSERT_EQUAL(st.upgrades, 1);
+    ms_recording_free(rec);
+}
+
 static void test_recording_pretty_printer_matches_python_indent_2(void)
 {
     cJSON *v = ms_pyjson_parse(
@@ -482,6 +540,9 @@ static CU_TestInfo tests[] = {
     MS_TEST(test_recording_expectation_slack_is_half_the_time_but_at_least_250_ms),
     MS_TEST(test_recording_refuses_events_in_the_wrong_state),
     MS_TEST(test_recording_refusal_body_that_is_not_utf8_gets_replacement_characters),
+    MS_TEST(test_recording_breaks_placeholders_and_drops_headers_a_refusal_cannot_send),
+    MS_TEST(test_recording_keeps_waits_and_reasons_within_the_format),
+    MS_TEST(test_recording_refuses_paths_a_scenario_cannot_name),
     MS_TEST(test_recording_pretty_printer_matches_python_indent_2),
     MS_TEST(test_recording_scenario_name_comes_from_the_file_name),
     MS_TEST(test_recording_base64_round_trips_and_rejects_bad_text),
