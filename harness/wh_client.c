@@ -254,7 +254,8 @@ static void send_close(struct wh_client *c, int code, const char *reason, size_t
         b[n++] = (unsigned char)code;
         if (rlen > sizeof(b) - 2)
             rlen = sizeof(b) - 2;
-        memcpy(b + n, reason, rlen);
+        if (rlen) /* reason may be NULL when empty */
+            memcpy(b + n, reason, rlen);
         n += rlen;
     }
     put_frame(c, MS_WS_CLOSE, b, n);

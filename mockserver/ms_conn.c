@@ -79,6 +79,9 @@ static int enqueue(struct ms_conn *c, struct ms_frame *f)
         lwsl_warn("wsmock: conn %llu: send queue full, closing with 1008\n",
                   (unsigned long long)c->id);
         ms_conn_close(c, 1008, "send queue full");
+        /* A peer that never reads cannot take the close frame either: give up on it after 5 s
+         * (lws then drops the connection, journaled as 1006) instead of holding it forever. */
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
         return MS_ERR_FULL;
     }
     if (c->q_tail)
@@ -357,6 +360,7 @@ int ms_conn_writeable(struct ms_conn *c)
         return 0;
     }
     if (c->close_code) {
+        c->close_sent = 1;
         lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
                          (unsigned char *)c->close_reason, strlen(c->close_reason));
         return -1;

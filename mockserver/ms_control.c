@@ -1,11 +1,14 @@
 /* ms_control -- the /__mock/ control API: emit, journal (long-poll), reset, coordinator model. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "ms_emit.h"
 #include "ms_pyjson.h"
 #include "ms_render.h"
 #include "ms_server.h"
 #include "ms_time.h"
+#include "ms_utf8.h"
 
 #define WAIT_MAX_MS 60000
 
@@ -31,6 +34,52 @@ static int is_loopback(struct lws *wsi)
     char peer[64] = "";
     lws_get_peer_simple(wsi, peer, sizeof(peer));
     return !strncmp(peer, "127.", 4) || !strcmp(peer, "::1") || !strncmp(peer, "::ffff:127.", 11);
+}
+
+/* ---- --control-token ---- */
+
+/* 1 if given (glen bytes) equals token, in a time that depends on the lengths only: no early exit
+ * at the first differing byte, so response timing does not reveal a matching prefix. */
+static int token_equal(const char *given, size_t glen, const char *token)
+{
+    size_t tlen = strlen(token);
+    volatile unsigned char diff = (unsigned char)(glen != tlen);
+    for (size_t i = 0; i < tlen; i++)
+        diff |= (unsigned char)((unsigned char)token[i] ^ (i < glen ? (unsigned char)given[i] : 0));
+    return diff == 0;
+}
+
+/* The token a request carries: "Authorization: Bearer T" (scheme in any case) or
+ * "X-Mock-Token: T", copied into buf; NULL if it sends neither (or one too long to be right). */
+static const char *request_token(struct lws *wsi, char *buf, int len)
+{
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (n > 0 && n < len && lws_hdr_copy(wsi, buf, len, WSI_TOKEN_HTTP_AUTHORIZATION) >= 0 &&
+        !strncasecmp(buf, "bearer ", 7)) {
+        const char *t = buf + 7;
+        while (*t == ' ')
+            t++;
+        return t;
+    }
+    n = lws_hdr_custom_length(wsi, "x-mock-token:", 13);
+    if (n > 0 && n < len && lws_hdr_custom_copy(wsi, buf, len, "x-mock-token:", 13) >= 0)
+        return buf;
+    return NULL;
+}
+
+static int token_ok(struct ms_conn *c)
+{
+    const char *want = c->srv->opt.control_token;
+    if (!want)
+        return 1;
+    char buf[MS_TOKEN_MAX + 64];
+    const char *got = request_token(c->wsi, buf, sizeof(buf));
+    return got && token_equal(got, strlen(got), want);
+}
+
+int ms_control_admits(struct ms_conn *c)
+{
+    return is_loopback(c->wsi) && token_ok(c);
 }
 
 /* ---- emit ---- */
@@ -159,14 +208,19 @@ static int arg_num(struct lws *wsi, const char *name, unsigned long long *out)
     char *end;
     if (!v[0] || v[0] < '0' || v[0] > '9')
         return -1;
+    errno = 0;
     *out = strtoull(v, &end, 10);
-    return *end ? -1 : 0;
+    return *end || errno ? -1 : 0;
 }
 
 static int journal(struct ms_conn *c)
 {
     struct ms_http *h = &c->http;
     unsigned long long since, wait;
+    if (ms_http_arg_len(c->wsi, "type") >= (int)sizeof(h->wait_type))
+        return respond_error(c, 400, "query parameter 'type' is too long");
+    if (ms_http_arg_len(c->wsi, "path") >= (int)sizeof(h->wait_path))
+        return respond_error(c, 400, "query parameter 'path' is too long");
     if (arg_num(c->wsi, "since", &since))
         return respond_error(c, 400, "query parameter 'since' must be a non-negative integer");
     if (arg_num(c->wsi, "wait_ms", &wait) || wait > WAIT_MAX_MS)
@@ -199,6 +253,10 @@ static cJSON *body_object(struct ms_conn *c, int *rc)
     char err[300], msg[400];
     if (c->http.body_too_big) {
         *rc = respond_error(c, 413, "request body too large (limit 16 MiB)");
+        return NULL;
+    }
+    if (!ms_utf8_valid((const unsigned char *)c->http.body, c->http.body_len)) {
+        *rc = respond_error(c, 400, "body is not valid UTF-8");
         return NULL;
     }
     cJSON *b =
@@ -263,6 +321,8 @@ static int scenario_post(struct ms_conn *c)
     }
     if (c->http.body_too_big)
         return respond_error(c, 413, "request body too large (limit 16 MiB)");
+    if (!ms_utf8_valid((const unsigned char *)c->http.body, c->http.body_len))
+        return respond_error(c, 400, "body is not valid UTF-8");
     struct ms_diag d = {0};
     struct ms_scenario *s = NULL;
     const char *body = c->http.body ? c->http.body : "";
@@ -367,6 +427,12 @@ int ms_control_handle(struct ms_conn *c)
     int m = c->http.method, rc = 0;
     if (!is_loopback(c->wsi))
         return respond_error(c, 403, "the control API answers loopback clients only");
+    if (!token_ok(c)) {
+        c->http.www_authenticate = "Bearer";
+        return respond_error(c, 401,
+                             "the control API needs the --control-token: send "
+                             "'Authorization: Bearer TOKEN' or 'X-Mock-Token: TOKEN'");
+    }
     if (!strcmp(p, "scenario"))
         return scenario(c);
     if (!strcmp(p, "journal") || !strcmp(p, "expect"))

@@ -1,4 +1,5 @@
 /* ms_http -- the backend's HTTP endpoints (PROTOCOL.md 1.2) and the response writer. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +10,7 @@
 
 #define BODY_MAX (16u * 1024 * 1024) /* request bodies: the control API takes scenarios */
 #define CHUNK 16384
+#define ARG_MAX_LEN 8192 /* more than lws keeps of a request head (4096) */
 
 static int method_of(struct lws *wsi)
 {
@@ -38,6 +40,31 @@ static const char *method_name(int m)
     return "OTHER";
 }
 
+static int is_control_path(const char *p)
+{
+    return !strncmp(p, "/__mock/", 8) || !strcmp(p, "/__mock");
+}
+
+/* The request's Content-Length: 0 and *out (0 when there is none), or -1 when it is not a plain
+ * decimal number (negative, signed, too big for 64 bits, not a number). */
+static int content_length(struct lws *wsi, unsigned long long *out)
+{
+    char cl[32];
+    *out = 0;
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (n <= 0)
+        return 0;
+    if (n >= (int)sizeof(cl) ||
+        lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) < 0)
+        return -1;
+    if (cl[0] < '0' || cl[0] > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    *out = strtoull(cl, &end, 10);
+    return errno || *end ? -1 : 0;
+}
+
 int ms_http_begin(struct ms_conn *c, struct lws *wsi, const char *path)
 {
     ms_http_release(c);
@@ -47,28 +74,51 @@ int ms_http_begin(struct ms_conn *c, struct lws *wsi, const char *path)
     c->http.method = method_of(wsi);
     snprintf(c->http.path, sizeof(c->http.path), "%s", path);
     if (c->http.method == MS_HTTP_POST) {
-        char cl[32] = "";
-        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
-            lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH);
-        if (cl[0] && strtoull(cl, NULL, 10) > 0)
+        unsigned long long cl;
+        if (content_length(wsi, &cl)) {
+            /* lws would wait for a body it cannot size; answer now and end the connection, as
+             * uvicorn (h11) does for an invalid Content-Length */
+            /* lws may still read a body by its own reading of the header: it changes nothing */
+            c->http.close_after = c->http.handled = c->http.discard_body = 1;
+            int rc = is_control_path(path) && c->srv->opt.control
+                         ? ms_http_respond_error(c, 400, "invalid Content-Length header")
+                         : ms_http_respond(c, 400, "text/plain; charset=utf-8",
+                                           "Invalid HTTP request received.", 30);
+            return rc < 0 ? -1 : 0;
+        }
+        if (cl > 0) {
+            /* a control request that will be refused (404, 403, 401) keeps none of its body */
+            if (is_control_path(path))
+                c->http.discard_body = !c->srv->opt.control || !ms_control_admits(c);
             return 0; /* the body follows: LWS_CALLBACK_HTTP_BODY, then BODY_COMPLETION */
+        }
     }
     return ms_http_handle(c);
 }
 
 int ms_http_body(struct ms_conn *c, const void *in, size_t len)
 {
+    if (c->http.discard_body || !len) /* lws reports Content-Length: 0 as (NULL, 0) */
+        return 0;
     if (c->http.body_too_big || c->http.body_len + len > BODY_MAX) {
         c->http.body_too_big = 1;
         return 0;
     }
-    char *n = realloc(c->http.body, c->http.body_len + len + 1);
-    if (!n)
-        return -1;
-    memcpy(n + c->http.body_len, in, len);
-    c->http.body = n;
+    if (c->http.body_len + len + 1 > c->http.body_cap) {
+        /* grow geometrically: a realloc per 4 KiB chunk copies a 16 MiB body thousands of times
+         * with allocators that cannot grow in place (ASan's) */
+        size_t cap = c->http.body_cap ? c->http.body_cap : 4096;
+        while (cap < c->http.body_len + len + 1)
+            cap *= 2;
+        char *n = realloc(c->http.body, cap);
+        if (!n)
+            return -1;
+        c->http.body = n;
+        c->http.body_cap = cap;
+    }
+    memcpy(c->http.body + c->http.body_len, in, len);
     c->http.body_len += len;
-    n[c->http.body_len] = '\0';
+    c->http.body[c->http.body_len] = '\0';
     return 0;
 }
 
@@ -79,7 +129,7 @@ void ms_http_release(struct ms_conn *c)
     free(c->http.body);
     free(c->http.resp);
     c->http.body = c->http.resp = NULL;
-    c->http.body_len = c->http.resp_len = c->http.resp_off = 0;
+    c->http.body_len = c->http.body_cap = c->http.resp_len = c->http.resp_off = 0;
     c->http.responding = 0;
 }
 
@@ -130,6 +180,16 @@ static int respond_json(struct ms_conn *c, int status, cJSON *obj)
     return ms_http_respond_owned(c, status, "application/json", s, strlen(s));
 }
 
+int ms_http_respond_error(struct ms_conn *c, int status, const char *error)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o && !cJSON_AddStringToObject(o, "error", error)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    return respond_json(c, status, o);
+}
+
 int ms_http_respond_detail(struct ms_conn *c, int status, const char *detail)
 {
     cJSON *o = cJSON_CreateObject();
@@ -155,8 +215,18 @@ int ms_http_writeable(struct ms_conn *c)
             lws_add_http_header_by_name(wsi, (const unsigned char *)"date:",
                                         (const unsigned char *)date, (int)strlen(date), &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"server:",
-                                        (const unsigned char *)"uvicorn", 7, &p, end) ||
-            lws_finalize_write_http_header(wsi, start, &p, end))
+                                        (const unsigned char *)"uvicorn", 7, &p, end))
+            return -1;
+        const char *auth = c->http.www_authenticate;
+        if (auth &&
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"www-authenticate:",
+                                        (const unsigned char *)auth, (int)strlen(auth), &p, end))
+            return -1;
+        if (c->http.close_after &&
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                        (const unsigned char *)"close", 5, &p, end))
+            return -1;
+        if (lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         c->http.headers_sent = 1;
         if (c->http.resp_len) {
@@ -178,17 +248,42 @@ int ms_http_writeable(struct ms_conn *c)
         }
     }
     c->http.responding = 0;
-    if (lws_http_transaction_completed(wsi))
+    if (c->http.close_after || lws_http_transaction_completed(wsi))
         return -1;
     return 0;
 }
 
+/* Finds query argument name; copies its "name=value" fragment into frag and returns the value's
+ * length, or -1 if absent. Unlike lws_get_urlarg_by_name(), which stops at the first argument
+ * longer than its buffer, a long argument before it does not hide it. */
+static int find_arg(struct lws *wsi, const char *name, char *frag, int fraglen)
+{
+    size_t nl = strlen(name);
+    for (int i = 0;; i++) {
+        if (lws_hdr_copy_fragment(wsi, frag, fraglen, WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+            if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0)
+                continue; /* longer than frag: not one we can use */
+            return -1;
+        }
+        if (!strncmp(frag, name, nl) && frag[nl] == '=')
+            return (int)strlen(frag + nl + 1);
+    }
+}
+
 const char *ms_http_arg(struct lws *wsi, const char *name, char *buf, int len)
 {
-    char key[64];
-    snprintf(key, sizeof(key), "%s=", name);
-    /* lws copies "name=value" into buf and returns a pointer to the value */
-    return lws_get_urlarg_by_name(wsi, key, buf, len);
+    char frag[ARG_MAX_LEN];
+    int n = find_arg(wsi, name, frag, sizeof(frag));
+    if (n < 0 || n >= len)
+        return NULL;
+    memcpy(buf, frag + strlen(name) + 1, (size_t)n + 1);
+    return buf;
+}
+
+int ms_http_arg_len(struct lws *wsi, const char *name)
+{
+    char frag[ARG_MAX_LEN];
+    return find_arg(wsi, name, frag, sizeof(frag));
 }
 
 int ms_http_refuse_upgrade(struct lws *wsi, int status)
@@ -456,6 +551,11 @@ static const char *allowed_methods(struct ms_server *srv, const char *p)
 
 int ms_http_handle(struct ms_conn *c)
 {
+    /* Once per request: lws also reports a body (empty: Content-Length 0, or one it reads after a
+     * malformed request we answered at once) for a request that was handled already. */
+    if (c->http.handled)
+        return 0;
+    c->http.handled = 1;
     struct ms_server *srv = c->srv;
     const char *p = c->http.path;
     int m = c->http.method;

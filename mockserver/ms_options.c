@@ -16,6 +16,8 @@ enum opt_id {
     OPT_STATIC,
     OPT_JOURNAL,
     OPT_NO_CONTROL,
+    OPT_CONTROL_TOKEN,
+    OPT_ALLOW_ORIGIN,
     OPT_HEARTBEAT,
     OPT_MAX_MESSAGE,
     OPT_QUEUE_LIMIT,
@@ -45,6 +47,12 @@ static const struct opt opts[] = {
     {OPT_STATIC, "--static", "DIR", "also serve a built frontend from DIR (SPA fallback)"},
     {OPT_JOURNAL, "--journal", "FILE", "also write every journal event to FILE as JSON lines"},
     {OPT_NO_CONTROL, "--no-control", NULL, "disable the /__mock/ control API"},
+    {OPT_CONTROL_TOKEN, "--control-token", "TOKEN",
+     "/__mock/ requests must send 'Authorization: Bearer TOKEN' or 'X-Mock-Token: TOKEN', else "
+     "401 (default: $WSMOCK_CONTROL_TOKEN, which ps cannot show)"},
+    {OPT_ALLOW_ORIGIN, "--allow-origin", "ORIGIN",
+     "WebSocket upgrades whose Origin matches no --allow-origin get uvicorn's 403 (repeatable; "
+     "'*' matches any run: http://localhost:*; no Origin header is always allowed)"},
     {OPT_HEARTBEAT, "--heartbeat-ms", "MS",
      "app heartbeat period per connection (default 30000, 0 = off)"},
     {OPT_MAX_MESSAGE, "--max-message", "BYTES",
@@ -72,6 +80,8 @@ void ms_options_defaults(struct ms_options *o)
     o->port = 3001;
     o->profile = MS_PROFILE_DEPLOYED;
     o->control = 1;
+    const char *token = getenv("WSMOCK_CONTROL_TOKEN");
+    o->control_token = token && *token ? token : NULL;
     o->heartbeat_ms = 30000;
     o->max_message = 16u * 1024 * 1024;
     o->queue_limit = 4096;
@@ -107,6 +117,27 @@ int ms_profile_parse(const char *s, enum ms_profile *out)
     return -1;
 }
 
+/* Writes text, continuing on new lines indented by `indent` so that no line passes `width`. */
+static void wrap(FILE *f, const char *text, int indent, int width)
+{
+    int col = indent;
+    while (*text) {
+        size_t word = strcspn(text, " ");
+        if (col > indent && col + 1 + (int)word > width) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
+        fprintf(f, "%.*s", (int)word, text);
+        col += (int)word;
+        text += word;
+        text += strspn(text, " ");
+    }
+    fputc('\n', f);
+}
+
 void ms_options_usage(FILE *f)
 {
     fprintf(
@@ -117,7 +148,8 @@ void ms_options_usage(FILE *f)
         char left[40];
         snprintf(left, sizeof(left), "%s%s%s", opts[i].name, opts[i].arg ? " " : "",
                  opts[i].arg ? opts[i].arg : "");
-        fprintf(f, "  %-24s %s\n", left, opts[i].help);
+        fprintf(f, "  %-24s ", left);
+        wrap(f, opts[i].help, 27, 100);
     }
     fprintf(f, "\nsubcommands:\n"
                "  wsmock check FILE...       validate scenario files (exit 0, or 2 listing every "
@@ -146,6 +178,49 @@ static int parse_num(const char *s, unsigned long long min, unsigned long long m
     if (errno || *end || v < min || v > max)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* 1 if s is 1..max visible ASCII characters (no space, no control character). */
+static int visible_ascii(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if ((unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e)
+            return 0;
+    return n >= 1 && n <= max;
+}
+
+/* Glob match of the whole string: '*' matches any run of characters (also an empty one). */
+static int glob_match(const char *pat, const char *s)
+{
+    const char *star = NULL, *resume = NULL;
+    while (*s) {
+        if (*pat == '*') {
+            star = pat++;
+            resume = s;
+        } else if (*pat == *s) {
+            pat++;
+            s++;
+        } else if (star) {
+            pat = star + 1;
+            s = ++resume;
+        } else {
+            return 0;
+        }
+    }
+    while (*pat == '*')
+        pat++;
+    return *pat == '\0';
+}
+
+int ms_options_origin_allowed(const struct ms_options *o, const char *origin)
+{
+    if (!o->n_allow_origin || !origin || !*origin)
+        return 1;
+    for (size_t i = 0; i < o->n_allow_origin; i++)
+        if (glob_match(o->allow_origin[i], origin))
+            return 1;
     return 0;
 }
 
@@ -208,6 +283,24 @@ int ms_options_parse(struct ms_options *o, int argc, char **argv, FILE *out, FIL
         case OPT_NO_CONTROL:
             o->control = 0;
             break;
+        case OPT_CONTROL_TOKEN:
+            if (!visible_ascii(val, MS_TOKEN_MAX))
+                return bad(err,
+                           "invalid --control-token (expected 1 to %d visible ASCII characters, "
+                           "no spaces)",
+                           MS_TOKEN_MAX);
+            o->control_token = val;
+            break;
+        case OPT_ALLOW_ORIGIN:
+            if (!visible_ascii(val, 255))
+                return bad(err,
+                           "invalid --allow-origin '%s' (expected an origin such as "
+                           "http://localhost:5173, no spaces, at most 255 characters)",
+                           val);
+            if (o->n_allow_origin == MS_ALLOW_ORIGIN_MAX)
+                return bad(err, "too many --allow-origin (at most %d)", MS_ALLOW_ORIGIN_MAX);
+            o->allow_origin[o->n_allow_origin++] = val;
+            break;
         case OPT_HEARTBEAT:
             if (parse_num(val, 0, 86400000, &n))
                 return bad(err, "invalid --heartbeat-ms '%s' (expected 0 to 86400000)", val);
@@ -265,5 +358,10 @@ int ms_options_parse(struct ms_options *o, int argc, char **argv, FILE *out, FIL
             return 1;
         }
     }
+    if (o->control_token && !visible_ascii(o->control_token, MS_TOKEN_MAX))
+        return bad(err,
+                   "invalid WSMOCK_CONTROL_TOKEN (expected 1 to %d visible ASCII characters, "
+                   "no spaces)",
+                   MS_TOKEN_MAX);
     return 0;
 }

@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define MS_ALLOW_ORIGIN_MAX 32 /* --allow-origin may be given this many times */
+#define MS_TOKEN_MAX 256       /* longest --control-token */
+
 enum ms_profile {
     MS_PROFILE_DEPLOYED = 0, /* the backend as deployed: no coordinator */
     MS_PROFILE_COORDINATOR,  /* the coordinator-present replies */
@@ -19,10 +22,16 @@ struct ms_options {
     const char *static_dir;   /* serve a built frontend from here, or NULL */
     const char *journal_path; /* mirror the journal to this file as JSON lines, or NULL */
     int control;              /* 1 unless --no-control */
-    long heartbeat_ms;        /* app heartbeat period; 0 disables; default 30000 */
-    size_t max_message;       /* largest client message accepted; default 16 MiB */
-    size_t queue_limit;       /* frames queued per connection before it is closed; default 4096 */
-    size_t journal_limit;     /* journal events kept in memory; default 100000 */
+    /* --control-token, else $WSMOCK_CONTROL_TOKEN (borrowed from argv or the environment): every
+     * /__mock/ request must carry it; NULL: no token needed */
+    const char *control_token;
+    /* --allow-origin patterns (borrowed from argv); n_allow_origin == 0: every Origin allowed */
+    const char *allow_origin[MS_ALLOW_ORIGIN_MAX];
+    size_t n_allow_origin;
+    long heartbeat_ms;    /* app heartbeat period; 0 disables; default 30000 */
+    size_t max_message;   /* largest client message accepted; default 16 MiB */
+    size_t queue_limit;   /* frames queued per connection before it is closed; default 4096 */
+    size_t journal_limit; /* journal events kept in memory; default 100000 */
     const char *coordinator_path; /* coordinator model file (JSON), or NULL */
     int have_seed;
     uint64_t seed;             /* --seed: deterministic generated ids */
@@ -32,7 +41,8 @@ struct ms_options {
     int verbose;
 };
 
-/* Fills o with the defaults. */
+/* Fills o with the defaults; control_token comes from $WSMOCK_CONTROL_TOKEN when it is set and
+ * not empty (the pointer borrows the environment). */
 void ms_options_defaults(struct ms_options *o);
 
 /*
@@ -44,6 +54,15 @@ int ms_options_parse(struct ms_options *o, int argc, char **argv, FILE *out, FIL
 
 /* Writes the usage text (every switch, from the same table the parser uses). */
 void ms_options_usage(FILE *f);
+
+/*
+ * Whether a WebSocket upgrade with this Origin header value may open (--allow-origin). Without
+ * any --allow-origin every Origin is allowed. A missing or empty Origin (origin NULL or "") is
+ * always allowed: it comes from a non-browser client, which could send any Origin anyway. A
+ * pattern matches the whole value byte for byte, and each '*' in it matches any run of characters
+ * ("http://localhost:*"). Returns 1 (allowed) or 0. Pure: reads o only.
+ */
+int ms_options_origin_allowed(const struct ms_options *o, const char *origin);
 
 /* "deployed", "coordinator" or "pre-fix". */
 const char *ms_profile_name(enum ms_profile p);

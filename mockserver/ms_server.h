@@ -48,15 +48,19 @@ struct ms_http {
     int method;      /* MS_HTTP_GET, ... */
     char path[1024]; /* decoded path, no query */
     char *body;      /* request body (POST), NUL-terminated */
-    size_t body_len;
+    size_t body_len, body_cap;
     int body_too_big;
+    int discard_body; /* a /__mock/ request that will be refused (401/403/404): body not kept */
+    int handled;      /* ms_http_handle() ran for this request (it runs once) */
     /* the response being written */
     int status;
     const char *content_type;
     char *resp;
     size_t resp_len, resp_off;
     int headers_sent;
-    int responding; /* a response is ready to be written */
+    int responding;               /* a response is ready to be written */
+    const char *www_authenticate; /* a WWW-Authenticate value for a 401 (static), or NULL */
+    int close_after;              /* end the connection after the response (a malformed request) */
     /* a /__mock/journal long-poll in progress */
     int waiting;
     char wait_type[64], wait_path[1100]; /* "name=value" as lws copies query arguments */
@@ -103,6 +107,7 @@ struct ms_conn {
     char peer_close_reason[124];
     int peer_closed;
     int closed_by_server; /* close_code or drop was ours */
+    int close_sent;       /* our close frame went to lws (it may still be undeliverable) */
     /* the scenario's part (ms_scenario_run.c, ms_script.c) */
     uint64_t scn_gen;          /* the scenario load this session was accepted under */
     int rule;                  /* index of the connection rule that accepted it, -1 for none */
@@ -369,7 +374,7 @@ int ms_http_respond_owned(struct ms_conn *c, int status, const char *content_typ
                           size_t len);
 /* {"detail":detail} with status. */
 int ms_http_respond_detail(struct ms_conn *c, int status, const char *detail);
-/* {"error":error} with status (the control API's errors). */
+/* {"error":error} with status (the control API's errors); error is copied. Returns 0 or -1. */
 int ms_http_respond_error(struct ms_conn *c, int status, const char *error);
 /* HTTP WRITEABLE: writes headers, then the body in chunks. Returns the lws callback value. */
 int ms_http_writeable(struct ms_conn *c);
@@ -378,7 +383,7 @@ void ms_http_release(struct ms_conn *c);
 /* The value of query argument name (without '='), URL-decoded, copied into buf; NULL if absent or
  * longer than len - 1 (see ms_http_arg_len). Other arguments, however long, do not hide it. */
 const char *ms_http_arg(struct lws *wsi, const char *name, char *buf, int len);
-/* The length of query argument name's decoded value, or -1 if absent. */
+/* The length of query argument name's decoded value, or -1 if absent (nothing is copied). */
 int ms_http_arg_len(struct lws *wsi, const char *name);
 /* Writes a scenario rule's refusal (status, headers, body, templated) on an upgrade request.
  * Returns 1 (handled) or -1. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "ms_server.h"
+#include "ms_static.h"
 
 static const char *mime_of(const char *path)
 {
@@ -24,20 +25,44 @@ static const char *mime_of(const char *path)
     return "application/octet-stream";
 }
 
-/* Resolves url_path under root; 0 and the real path if it is a regular file inside root. */
-static int resolve(const char *root, const char *url_path, char *out)
+/* 1 if path has a ".." segment, a backslash (a separator elsewhere) or a control character. */
+static int suspicious(const char *path)
 {
-    char joined[PATH_MAX * 2];
-    if (strstr(url_path, "..")) /* lws normalises, but never trust one layer */
-        return -1;
-    snprintf(joined, sizeof(joined), "%s%s", root, url_path);
-    if (!realpath(joined, out))
-        return -1;
+    for (const char *p = path; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+            return 1;
+        if (p[0] == '.' && p[1] == '.' && (p == path || p[-1] == '/') && (!p[2] || p[2] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 if the canonical path real is root or inside it. */
+static int inside(const char *root, const char *real)
+{
     size_t rl = strlen(root);
-    if (strncmp(out, root, rl) || (out[rl] != '/' && out[rl] != '\0'))
-        return -1; /* a symlink pointing out of the root */
+    if (rl == 1 && root[0] == '/') /* --static / : everything is inside */
+        return real[0] == '/';
+    return !strncmp(real, root, rl) && (real[rl] == '/' || real[rl] == '\0');
+}
+
+int ms_static_resolve(const char *root, const char *url_path, char *out, size_t outlen)
+{
+    char joined[PATH_MAX * 2], real[PATH_MAX];
+    /* lws already decodes and normalises the path; never trust one layer */
+    if (url_path[0] != '/' || suspicious(url_path))
+        return -1;
+    if ((size_t)snprintf(joined, sizeof(joined), "%s%s", root, url_path) >= sizeof(joined))
+        return -1;
+    /* realpath follows every symlink: a link inside root pointing out of it resolves outside */
+    if (!realpath(joined, real) || !inside(root, real))
+        return -1;
     struct stat st;
-    return stat(out, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
+    if (stat(real, &st) || !S_ISREG(st.st_mode))
+        return -1;
+    if ((size_t)snprintf(out, outlen, "%s", real) >= outlen)
+        return -1;
+    return 0;
 }
 
 int ms_static_serve(struct ms_conn *c, const char *path)
@@ -45,12 +70,12 @@ int ms_static_serve(struct ms_conn *c, const char *path)
     const char *root = c->srv->static_root;
     char real[PATH_MAX];
     const char *last = strrchr(path, '/');
-    int found = strcmp(path, "/") && resolve(root, path, real) == 0;
+    int found = strcmp(path, "/") && ms_static_resolve(root, path, real, sizeof(real)) == 0;
     if (!found) {
         /* SPA deep links (/agents, /idea2video): no extension means a client-side route */
         if (last && strchr(last, '.'))
             return 1;
-        if (resolve(root, "/index.html", real))
+        if (ms_static_resolve(root, "/index.html", real, sizeof(real)))
             return 1;
     }
     cJSON *ev = ms_server_event("http");

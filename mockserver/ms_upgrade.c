@@ -31,7 +31,7 @@ static const char *outcome_name(const struct ms_decision *d)
 
 static void journal(struct ms_server *srv, uint64_t id, const char *path, const char *query,
                     const char *origin, const char *remote, unsigned long attempt,
-                    const struct ms_decision *d)
+                    const struct ms_decision *d, const char *reason)
 {
     cJSON *ev = ms_server_event("upgrade");
     if (!ev)
@@ -51,6 +51,8 @@ static void journal(struct ms_server *srv, uint64_t id, const char *path, const 
                             : d->action == MS_ACT_ACCEPT ? 101
                             : d->action == MS_ACT_REFUSE ? d->status
                                                          : 0);
+    if (reason)
+        cJSON_AddStringToObject(ev, "reason", reason);
     if (srv->scn && !d->shutdown) {
         if (d->rule)
             cJSON_AddNumberToObject(ev, "rule", d->rule_index);
@@ -75,7 +77,7 @@ struct ms_decision ms_upgrade_decide(struct ms_server *srv, uint64_t id, const c
     struct ms_decision d = {.action = MS_ACT_REFUSE, .status = 403, .rule_index = -1};
     if (srv->shutting_down) {
         d.shutdown = 1;
-        journal(srv, id, path, query, origin, remote, attempt, &d);
+        journal(srv, id, path, query, origin, remote, attempt, &d, NULL);
         return d;
     }
     struct ms_route route;
@@ -88,7 +90,17 @@ struct ms_decision ms_upgrade_decide(struct ms_server *srv, uint64_t id, const c
         d.status = 403;
         d.rule = NULL;
     }
-    journal(srv, id, path, query, origin, remote, attempt, &d);
+    const char *reason = NULL;
+    if (d.action == MS_ACT_ACCEPT && !ms_options_origin_allowed(&srv->opt, origin)) {
+        /* --allow-origin: an app that checks Origin closes before accepting, which uvicorn turns
+         * into the same 403 as an unknown path. Scenario rules and outages come first: they model
+         * what stands in front of the app. */
+        d.action = MS_ACT_REFUSE;
+        d.status = 403;
+        d.rule = NULL;
+        reason = "origin not allowed";
+    }
+    journal(srv, id, path, query, origin, remote, attempt, &d, reason);
     ms_scenario_on_upgrade(srv, path, d.action == MS_ACT_ACCEPT);
     return d;
 }

@@ -256,7 +256,7 @@ static void closed(struct ms_conn *c)
         code = c->peer_close_code ? c->peer_close_code : 1005;
         reason = c->peer_close_reason;
         by = "client", clean = 1;
-    } else if (c->closed_by_server && c->close_code) {
+    } else if (c->closed_by_server && c->close_code && c->close_sent) {
         code = c->close_code;
         reason = c->close_reason;
         by = "server", clean = 1;

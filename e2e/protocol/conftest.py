@@ -189,6 +189,7 @@ class WsmockServer(Backend):
         self._stderr = tempfile.TemporaryFile()
         e = dict(os.environ)
         e["TZ"] = MOCK_TZ
+        e.pop("WSMOCK_CONTROL_TOKEN", None)   # the suite drives the control API without a token
         if env:
             e.update(env)
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

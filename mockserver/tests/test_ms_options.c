@@ -72,7 +72,8 @@ static void test_options_help_lists_every_switch_and_exits_zero(void)
     const char *names[] = {"--host",        "--port",          "--profile",      "--static",
                            "--journal",     "--no-control",    "--heartbeat-ms", "--max-message",
                            "--queue-limit", "--journal-limit", "--coordinator",  "--seed",
-                           "--verbose",     "--help",          "--version"};
+                           "--verbose",     "--help",          "--version",      "--control-token",
+                           "--allow-origin"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         CU_ASSERT_PTR_NOT_NULL(strstr(out, names[i]));
     CU_ASSERT_STRING_EQUAL(err, "");
@@ -113,6 +114,119 @@ static void test_options_refuse_bad_values_with_exit_two(void)
     expect_refusal("invalid --seed ''", "--seed=", NULL);
 }
 
+static void test_options_security_switches_default_to_off(void)
+{
+    struct ms_options o;
+    char out[256] = "", err[256] = "";
+    unsetenv("WSMOCK_CONTROL_TOKEN");
+    CU_ASSERT_EQUAL(run(&o, out, sizeof(out), err, sizeof(err), NULL), 0);
+    CU_ASSERT_PTR_NULL(o.control_token);
+    CU_ASSERT_EQUAL(o.n_allow_origin, 0);
+    CU_ASSERT_TRUE(ms_options_origin_allowed(&o, "https://anything.example"));
+}
+
+static void test_options_control_token_from_switch_or_environment(void)
+{
+    struct ms_options o;
+    char out[256] = "", err[8192] = "";
+    setenv("WSMOCK_CONTROL_TOKEN", "from-env", 1);
+    CU_ASSERT_EQUAL(run(&o, out, sizeof(out), err, sizeof(err), NULL), 0);
+    CU_ASSERT_STRING_EQUAL(o.control_token, "from-env");
+    CU_ASSERT_EQUAL(run(&o, out, sizeof(out), err, sizeof(err), "--control-token=s3cr.t~", NULL),
+                    0);
+    CU_ASSERT_STRING_EQUAL(o.control_token, "s3cr.t~");
+    setenv("WSMOCK_CONTROL_TOKEN", "", 1); /* empty: no token */
+    CU_ASSERT_EQUAL(run(&o, out, sizeof(out), err, sizeof(err), NULL), 0);
+    CU_ASSERT_PTR_NULL(o.control_token);
+    setenv("WSMOCK_CONTROL_TOKEN", "has space", 1);
+    CU_ASSERT_EQUAL(run(&o, out, sizeof(out), err, sizeof(err), NULL), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "invalid WSMOCK_CONTROL_TOKEN"));
+    unsetenv("WSMOCK_CONTROL_TOKEN");
+}
+
+static void test_options_refuse_bad_security_values(void)
+{
+    char long_token[300];
+    memset(long_token, 'a', 257);
+    long_token[257] = '\0';
+    expect_refusal("invalid --control-token", "--control-token", "");
+    expect_refusal("invalid --control-token", "--control-token", "two words");
+    expect_refusal("invalid --control-token", "--control-token", "tab\there");
+    expect_refusal("invalid --control-token", "--control-token", long_token);
+    expect_refusal("invalid --allow-origin ''", "--allow-origin", "");
+    expect_refusal("invalid --allow-origin", "--allow-origin", "http://a b");
+    struct ms_options o;
+    char out[256] = "", err[8192] = "";
+    char *argv[2 * MS_ALLOW_ORIGIN_MAX + 4] = {"wsmock"};
+    int argc = 1;
+    for (int i = 0; i <= MS_ALLOW_ORIGIN_MAX; i++) {
+        argv[argc++] = "--allow-origin";
+        argv[argc++] = "http://x";
+    }
+    FILE *fo = fmemopen(out, sizeof(out), "w"), *fe = fmemopen(err, sizeof(err), "w");
+    ms_options_defaults(&o);
+    CU_ASSERT_EQUAL(ms_options_parse(&o, argc, argv, fo, fe), 2);
+    fclose(fo);
+    fclose(fe);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "too many --allow-origin"));
+}
+
+static void test_options_allow_origin_exact_and_wildcards(void)
+{
+    struct ms_options o;
+    char out[256] = "", err[256] = "";
+    CU_ASSERT_EQUAL_FATAL(run(&o, out, sizeof(out), err, sizeof(err), "--allow-origin",
+                              "http://localhost:5173", "--allow-origin=https://*.example.com",
+                              "--allow-origin", "http://127.0.0.1:*", NULL),
+                          0);
+    CU_ASSERT_EQUAL(o.n_allow_origin, 3);
+    const struct {
+        const char *origin;
+        int allowed;
+    } cases[] = {
+        {NULL, 1}, /* no Origin header: a non-browser client */
+        {"", 1},
+        {"http://localhost:5173", 1},
+        {"http://localhost:5174", 0},
+        {"http://localhost:51730", 0},
+        {"http://localhost:517", 0},
+        {"https://localhost:5173", 0},
+        {"HTTP://LOCALHOST:5173", 0},
+        {"https://app.example.com", 1},
+        {"https://a.b.example.com", 1},
+        {"https://example.com", 0},
+        {"https://evil.com/x.example.com", 1}, /* '*' spans anything; browsers send no path */
+        {"https://app.example.com.evil", 0},
+        {"http://127.0.0.1:3000", 1},
+        {"http://127.0.0.1:", 1},
+        {"http://127.0.0.2:3000", 0},
+        {"null", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int got = ms_options_origin_allowed(&o, cases[i].origin);
+        if (got != cases[i].allowed)
+            fprintf(stderr, "\n%s: %d, wanted %d\n", cases[i].origin ? cases[i].origin : "(none)",
+                    got, cases[i].allowed);
+        CU_ASSERT_EQUAL(got, cases[i].allowed);
+    }
+}
+
+static void test_options_allow_origin_star_patterns(void)
+{
+    struct ms_options o;
+    char out[256] = "", err[256] = "";
+    CU_ASSERT_EQUAL_FATAL(
+        run(&o, out, sizeof(out), err, sizeof(err), "--allow-origin", "*a*b*", NULL), 0);
+    CU_ASSERT_TRUE(ms_options_origin_allowed(&o, "ab"));
+    CU_ASSERT_TRUE(ms_options_origin_allowed(&o, "xxaxxbxx"));
+    CU_ASSERT_TRUE(ms_options_origin_allowed(&o, "aaabbb"));
+    CU_ASSERT_FALSE(ms_options_origin_allowed(&o, "ba"));
+    CU_ASSERT_FALSE(ms_options_origin_allowed(&o, "xxxx"));
+    CU_ASSERT_EQUAL_FATAL(run(&o, out, sizeof(out), err, sizeof(err), "--allow-origin", "*", NULL),
+                          0);
+    CU_ASSERT_TRUE(ms_options_origin_allowed(&o, "http://anything"));
+}
+
 static void test_options_profile_names_round_trip(void)
 {
     enum ms_profile p;
@@ -129,6 +243,11 @@ static CU_TestInfo options_tests[] = {
     MS_TEST(test_options_help_lists_every_switch_and_exits_zero),
     MS_TEST(test_options_version_prints_name_and_number),
     MS_TEST(test_options_refuse_bad_values_with_exit_two),
+    MS_TEST(test_options_security_switches_default_to_off),
+    MS_TEST(test_options_control_token_from_switch_or_environment),
+    MS_TEST(test_options_refuse_bad_security_values),
+    MS_TEST(test_options_allow_origin_exact_and_wildcards),
+    MS_TEST(test_options_allow_origin_star_patterns),
     MS_TEST(test_options_profile_names_round_trip),
     CU_TEST_INFO_NULL,
 };
