@@ -309,6 +309,8 @@ int wh_bench_main(int argc, char **argv)
             report(&c, js, &first, "ready", r, err, line, json);
         if (r) {
             failed = 1;
+            if (c.json && !c.want[L_READY])
+                fprintf(stderr, "wsharness bench: %s\n", err);
             goto out;
         }
         c.pid = server.pid;
@@ -392,6 +394,8 @@ int wh_bench_main(int argc, char **argv)
         failed |= k != 0;
     }
 out:
+    if (failed && err[0] && !c.json && first) /* the server never became ready */
+        fprintf(stderr, "wsharness bench: %s\n", err);
     if (server.pid > 0) {
         long rss = wh_proc_rss_kb(server.pid);
         fprintf(js, "%s\"server\":{\"pid\":%d,\"rss_end_kb\":%ld}", first ? "" : ",",
@@ -399,8 +403,6 @@ out:
         first = 0;
         wh_proc_stop(&server, 5000);
     }
-    if (failed && err[0] && !c.json && first)
-        fprintf(stderr, "wsharness bench: %s\n", err);
     fclose(js);
     if (c.json)
         printf("{%s}\n", jbuf ? jbuf : "");
