@@ -339,6 +339,15 @@ def wsmock_bin(pytestconfig, backend_url):
     return path
 
 
+@pytest.fixture(scope="session")
+def wsharness_bin(wsmock_bin):
+    """The wsharness built next to the wsmock under test."""
+    path = os.path.join(os.path.dirname(wsmock_bin), "wsharness")
+    if not os.access(path, os.X_OK):
+        pytest.fail("wsharness not built next to %s" % wsmock_bin, pytrace=False)
+    return path
+
+
 class ServerPool:
     """Long-lived servers, one per (profile, extra args), started on first use, stopped at session end."""
 

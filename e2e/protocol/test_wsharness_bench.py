@@ -10,14 +10,6 @@ pytestmark = pytest.mark.mock_only
 SCENARIOS = os.path.join(os.path.dirname(__file__), "..", "..", "scenarios")
 
 
-@pytest.fixture(scope="session")
-def wsharness_bin(wsmock_bin):
-    path = os.path.join(os.path.dirname(wsmock_bin), "wsharness")
-    if not os.access(path, os.X_OK):
-        pytest.fail("wsharness not built next to %s" % wsmock_bin, pytrace=False)
-    return path
-
-
 def bench(wsharness_bin, *args):
     return subprocess.run([wsharness_bin, "bench", *args], capture_output=True, text=True, timeout=60)
 

@@ -9,14 +9,6 @@ import pytest
 pytestmark = pytest.mark.mock_only
 
 
-@pytest.fixture(scope="session")
-def wsharness_bin(wsmock_bin):
-    path = os.path.join(os.path.dirname(wsmock_bin), "wsharness")
-    if not os.access(path, os.X_OK):
-        pytest.fail("wsharness not built next to %s" % wsmock_bin, pytrace=False)
-    return path
-
-
 def read_until(proc, want, timeout=5.0):
     """Lines from proc's stdout until one contains want (select on the raw fd, with a deadline);
     returns every line read so far."""

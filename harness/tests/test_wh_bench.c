@@ -53,6 +53,18 @@ static struct wh_proc mock(const char *scenario)
     return p;
 }
 
+/* wsmock with a scenario given as text (written to path, which the caller unlinks). */
+static struct wh_proc mock_text(const char *scenario, char *path)
+{
+    struct wh_proc p = {0};
+    int fd = mkstemps(path, 5);
+    if (fd < 0)
+        return p;
+    int ok = write(fd, scenario, strlen(scenario)) == (ssize_t)strlen(scenario);
+    close(fd);
+    return ok ? mock(path) : p;
+}
+
 static void test_idle_holds_every_connection_and_reads_the_servers_memory(void)
 {
     struct wh_proc p = mock(NULL);
@@ -138,11 +150,7 @@ static void test_fanout_of_a_streaming_server_counts_a_window(void)
         "{\"repeat\":\"forever\",\"steps\":[{\"emit\":\"progress\",\"state\":\"running\","
         "\"progress\":0.5},{\"wait_ms\":5}]}]}]}";
     char path[] = "/tmp/wh-bench-XXXXXX.json";
-    int fd = mkstemps(path, 5);
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT_FATAL(write(fd, scenario, strlen(scenario)) == (ssize_t)strlen(scenario));
-    close(fd);
-    struct wh_proc p = mock(path);
+    struct wh_proc p = mock_text(scenario, path);
     CU_ASSERT_FATAL(p.pid > 0);
     struct wh_bench_opts o = small(p.port);
     o.fanout_send = NULL;
@@ -194,11 +202,7 @@ static void test_soak_reports_connections_the_server_drops(void)
         "ms\",\"connections\":[{\"path\":\"/ws/coordinator\",\"on_open\":["
         "{\"wait_ms\":100},{\"drop\":true}]}]}";
     char path[] = "/tmp/wh-bench-XXXXXX.json";
-    int fd = mkstemps(path, 5);
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT_FATAL(write(fd, scenario, strlen(scenario)) == (ssize_t)strlen(scenario));
-    close(fd);
-    struct wh_proc p = mock(path);
+    struct wh_proc p = mock_text(scenario, path);
     CU_ASSERT_FATAL(p.pid > 0);
     struct wh_bench_opts o = small(p.port);
     struct wh_bench_soak r;
