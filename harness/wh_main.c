@@ -1,4 +1,5 @@
-/* wsharness -- entry point: dispatches to the subcommands (doctor, conform, backoff, client, bench). */
+/* wsharness -- entry point: dispatches to the subcommands (doctor, conform, backoff, client,
+ * bench). */
 #include <stdio.h>
 #include <string.h>
 #include "wh_commands.h"
