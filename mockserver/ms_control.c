@@ -160,7 +160,7 @@ static int emit(struct ms_conn *c, const cJSON *b)
 
 static int respond_journal(struct ms_conn *c)
 {
-    char *s = ms_journal_query(c->srv->journal, &c->http.wait_filter);
+    char *s = ms_journal_query(c->srv->journal, &c->http->wait_filter);
     return s ? ms_http_respond_owned(c, 200, "application/json", s, strlen(s)) : -1;
 }
 
@@ -168,16 +168,16 @@ void ms_control_cancel_wait(struct ms_conn *c)
 {
     struct ms_conn **pp = &c->srv->waiters;
     while (*pp && *pp != c)
-        pp = &(*pp)->http.next_waiter;
+        pp = &(*pp)->http->next_waiter;
     if (*pp)
-        *pp = c->http.next_waiter;
-    c->http.waiting = 0;
-    lws_sul_cancel(&c->http.sul_wait);
+        *pp = c->http->next_waiter;
+    c->http->waiting = 0;
+    lws_sul_cancel(&c->http->sul_wait);
 }
 
 static void wait_expired(lws_sorted_usec_list_t *sul)
 {
-    struct ms_conn *c = lws_container_of(sul, struct ms_conn, http.sul_wait);
+    struct ms_conn *c = lws_container_of(sul, struct ms_http, sul_wait)->conn;
     ms_control_cancel_wait(c);
     if (respond_journal(c) < 0)
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -187,8 +187,8 @@ void ms_control_wake_waiters(struct ms_server *srv)
 {
     struct ms_conn *c = srv->waiters;
     while (c) {
-        struct ms_conn *next = c->http.next_waiter;
-        if (ms_journal_has(srv->journal, &c->http.wait_filter)) {
+        struct ms_conn *next = c->http->next_waiter;
+        if (ms_journal_has(srv->journal, &c->http->wait_filter)) {
             ms_control_cancel_wait(c);
             if (respond_journal(c) < 0)
                 lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -215,7 +215,7 @@ static int arg_num(struct lws *wsi, const char *name, unsigned long long *out)
 
 static int journal(struct ms_conn *c)
 {
-    struct ms_http *h = &c->http;
+    struct ms_http *h = c->http;
     unsigned long long since, wait;
     if (ms_http_arg_len(c->wsi, "type") >= (int)sizeof(h->wait_type))
         return respond_error(c, 400, "query parameter 'type' is too long");
@@ -251,16 +251,16 @@ static int journal(struct ms_conn *c)
 static cJSON *body_object(struct ms_conn *c, int *rc)
 {
     char err[300], msg[400];
-    if (c->http.body_too_big) {
+    if (c->http->body_too_big) {
         *rc = respond_error(c, 413, "request body too large (limit 16 MiB)");
         return NULL;
     }
-    if (!ms_utf8_valid((const unsigned char *)c->http.body, c->http.body_len)) {
+    if (!ms_utf8_valid((const unsigned char *)c->http->body, c->http->body_len)) {
         *rc = respond_error(c, 400, "body is not valid UTF-8");
         return NULL;
     }
     cJSON *b =
-        ms_pyjson_parse(c->http.body ? c->http.body : "", c->http.body_len, err, sizeof(err));
+        ms_pyjson_parse(c->http->body ? c->http->body : "", c->http->body_len, err, sizeof(err));
     if (!b) {
         snprintf(msg, sizeof(msg), "body is not valid JSON: %s", err);
         *rc = respond_error(c, 400, msg);
@@ -319,14 +319,14 @@ static int scenario_post(struct ms_conn *c)
             return respond_error(c, 400, "time_scale must be a number above 0, at most 1000");
         scale = d;
     }
-    if (c->http.body_too_big)
+    if (c->http->body_too_big)
         return respond_error(c, 413, "request body too large (limit 16 MiB)");
-    if (!ms_utf8_valid((const unsigned char *)c->http.body, c->http.body_len))
+    if (!ms_utf8_valid((const unsigned char *)c->http->body, c->http->body_len))
         return respond_error(c, 400, "body is not valid UTF-8");
     struct ms_diag d = {0};
     struct ms_scenario *s = NULL;
-    const char *body = c->http.body ? c->http.body : "";
-    cJSON *probe = ms_pyjson_parse(body, c->http.body_len, NULL, 0);
+    const char *body = c->http->body ? c->http->body : "";
+    cJSON *probe = ms_pyjson_parse(body, c->http->body_len, NULL, 0);
     const cJSON *name = cJSON_IsObject(probe) && cJSON_GetArraySize(probe) == 1
                             ? cJSON_GetObjectItemCaseSensitive(probe, "name")
                             : NULL;
@@ -351,7 +351,7 @@ static int scenario_post(struct ms_conn *c)
         fclose(f);
         s = ms_scenario_load_file(path, &d);
     } else {
-        s = ms_scenario_parse(body, c->http.body_len, "<body>", &d);
+        s = ms_scenario_parse(body, c->http->body_len, "<body>", &d);
     }
     cJSON_Delete(probe);
     if (!s) {
@@ -395,7 +395,7 @@ static int scenario_get(struct ms_conn *c)
 static int scenario(struct ms_conn *c)
 {
     char err[256];
-    switch (c->http.method) {
+    switch (c->http->method) {
     case MS_HTTP_GET:
         return scenario_get(c);
     case MS_HTTP_POST:
@@ -423,12 +423,12 @@ static int expect_report(struct ms_conn *c)
 
 int ms_control_handle(struct ms_conn *c)
 {
-    const char *p = c->http.path + 8, *want;
-    int m = c->http.method, rc = 0;
+    const char *p = c->http->path + 8, *want;
+    int m = c->http->method, rc = 0;
     if (!is_loopback(c->wsi))
         return respond_error(c, 403, "the control API answers loopback clients only");
     if (!token_ok(c)) {
-        c->http.www_authenticate = "Bearer";
+        c->http->www_authenticate = "Bearer";
         return respond_error(c, 401,
                              "the control API needs the --control-token: send "
                              "'Authorization: Bearer TOKEN' or 'X-Mock-Token: TOKEN'");

@@ -68,18 +68,23 @@ static int content_length(struct lws *wsi, unsigned long long *out)
 int ms_http_begin(struct ms_conn *c, struct lws *wsi, const char *path)
 {
     ms_http_release(c);
-    memset(&c->http, 0, sizeof(c->http));
+    /* HTTP state exists only on connections that make requests: WebSocket sessions (the same
+     * per-session block) never carry it */
+    if (!c->http && !(c->http = malloc(sizeof(*c->http))))
+        return -1;
+    memset(c->http, 0, sizeof(*c->http));
+    c->http->conn = c;
     c->wsi = wsi;
     c->srv = lws_context_user(lws_get_context(wsi));
-    c->http.method = method_of(wsi);
-    snprintf(c->http.path, sizeof(c->http.path), "%s", path);
-    if (c->http.method == MS_HTTP_POST) {
+    c->http->method = method_of(wsi);
+    snprintf(c->http->path, sizeof(c->http->path), "%s", path);
+    if (c->http->method == MS_HTTP_POST) {
         unsigned long long cl;
         if (content_length(wsi, &cl)) {
             /* lws would wait for a body it cannot size; answer now and end the connection, as
              * uvicorn (h11) does for an invalid Content-Length */
             /* lws may still read a body by its own reading of the header: it changes nothing */
-            c->http.close_after = c->http.handled = c->http.discard_body = 1;
+            c->http->close_after = c->http->handled = c->http->discard_body = 1;
             int rc = is_control_path(path) && c->srv->opt.control
                          ? ms_http_respond_error(c, 400, "invalid Content-Length header")
                          : ms_http_respond(c, 400, "text/plain; charset=utf-8",
@@ -89,7 +94,7 @@ int ms_http_begin(struct ms_conn *c, struct lws *wsi, const char *path)
         if (cl > 0) {
             /* a control request that will be refused (404, 403, 401) keeps none of its body */
             if (is_control_path(path))
-                c->http.discard_body = !c->srv->opt.control || !ms_control_admits(c);
+                c->http->discard_body = !c->srv->opt.control || !ms_control_admits(c);
             return 0; /* the body follows: LWS_CALLBACK_HTTP_BODY, then BODY_COMPLETION */
         }
     }
@@ -98,39 +103,48 @@ int ms_http_begin(struct ms_conn *c, struct lws *wsi, const char *path)
 
 int ms_http_body(struct ms_conn *c, const void *in, size_t len)
 {
-    if (c->http.discard_body || !len) /* lws reports Content-Length: 0 as (NULL, 0) */
+    if (c->http->discard_body || !len) /* lws reports Content-Length: 0 as (NULL, 0) */
         return 0;
-    if (c->http.body_too_big || c->http.body_len + len > BODY_MAX) {
-        c->http.body_too_big = 1;
+    if (c->http->body_too_big || c->http->body_len + len > BODY_MAX) {
+        c->http->body_too_big = 1;
         return 0;
     }
-    if (c->http.body_len + len + 1 > c->http.body_cap) {
+    if (c->http->body_len + len + 1 > c->http->body_cap) {
         /* grow geometrically: a realloc per 4 KiB chunk copies a 16 MiB body thousands of times
          * with allocators that cannot grow in place (ASan's) */
-        size_t cap = c->http.body_cap ? c->http.body_cap : 4096;
-        while (cap < c->http.body_len + len + 1)
+        size_t cap = c->http->body_cap ? c->http->body_cap : 4096;
+        while (cap < c->http->body_len + len + 1)
             cap *= 2;
-        char *n = realloc(c->http.body, cap);
+        char *n = realloc(c->http->body, cap);
         if (!n)
             return -1;
-        c->http.body = n;
-        c->http.body_cap = cap;
+        c->http->body = n;
+        c->http->body_cap = cap;
     }
-    memcpy(c->http.body + c->http.body_len, in, len);
-    c->http.body_len += len;
-    c->http.body[c->http.body_len] = '\0';
+    memcpy(c->http->body + c->http->body_len, in, len);
+    c->http->body_len += len;
+    c->http->body[c->http->body_len] = '\0';
     return 0;
 }
 
 void ms_http_release(struct ms_conn *c)
 {
-    if (c->http.waiting)
+    if (!c->http)
+        return;
+    if (c->http->waiting)
         ms_control_cancel_wait(c);
-    free(c->http.body);
-    free(c->http.resp);
-    c->http.body = c->http.resp = NULL;
-    c->http.body_len = c->http.body_cap = c->http.resp_len = c->http.resp_off = 0;
-    c->http.responding = 0;
+    free(c->http->body);
+    free(c->http->resp);
+    c->http->body = c->http->resp = NULL;
+    c->http->body_len = c->http->body_cap = c->http->resp_len = c->http->resp_off = 0;
+    c->http->responding = 0;
+}
+
+void ms_http_free(struct ms_conn *c)
+{
+    ms_http_release(c);
+    free(c->http);
+    c->http = NULL;
 }
 
 int ms_http_respond_owned(struct ms_conn *c, int status, const char *content_type, char *body,
@@ -138,19 +152,19 @@ int ms_http_respond_owned(struct ms_conn *c, int status, const char *content_typ
 {
     if (!body)
         return -1;
-    free(c->http.resp);
-    c->http.status = status;
-    c->http.content_type = content_type;
-    c->http.resp = body;
-    c->http.resp_len = len;
-    c->http.resp_off = 0;
-    c->http.headers_sent = 0;
-    c->http.responding = 1;
-    if (strncmp(c->http.path, "/__mock/", 8)) {
+    free(c->http->resp);
+    c->http->status = status;
+    c->http->content_type = content_type;
+    c->http->resp = body;
+    c->http->resp_len = len;
+    c->http->resp_off = 0;
+    c->http->headers_sent = 0;
+    c->http->responding = 1;
+    if (strncmp(c->http->path, "/__mock/", 8)) {
         cJSON *ev = ms_server_event("http");
         if (ev) {
-            cJSON_AddStringToObject(ev, "method", method_name(c->http.method));
-            cJSON_AddStringToObject(ev, "path", c->http.path);
+            cJSON_AddStringToObject(ev, "method", method_name(c->http->method));
+            cJSON_AddStringToObject(ev, "path", c->http->path);
             cJSON_AddNumberToObject(ev, "status", status);
             ms_server_journal(c->srv, ev);
         }
@@ -202,53 +216,53 @@ int ms_http_respond_detail(struct ms_conn *c, int status, const char *detail)
 
 int ms_http_writeable(struct ms_conn *c)
 {
-    if (!c->http.responding)
+    if (!c->http->responding)
         return 0;
     struct lws *wsi = c->wsi;
-    if (!c->http.headers_sent) {
+    if (!c->http->headers_sent) {
         unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
                                            *end = buf + sizeof(buf) - 1;
         char date[64];
         ms_time_http_date(ms_time_now_us() - 0, date, sizeof(date));
-        if (lws_add_http_common_headers(wsi, (unsigned)c->http.status, c->http.content_type,
-                                        c->http.resp_len, &p, end) ||
+        if (lws_add_http_common_headers(wsi, (unsigned)c->http->status, c->http->content_type,
+                                        c->http->resp_len, &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"date:",
                                         (const unsigned char *)date, (int)strlen(date), &p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"server:",
                                         (const unsigned char *)"uvicorn", 7, &p, end))
             return -1;
-        const char *auth = c->http.www_authenticate;
+        const char *auth = c->http->www_authenticate;
         if (auth &&
             lws_add_http_header_by_name(wsi, (const unsigned char *)"www-authenticate:",
                                         (const unsigned char *)auth, (int)strlen(auth), &p, end))
             return -1;
-        if (c->http.close_after &&
+        if (c->http->close_after &&
             lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
                                         (const unsigned char *)"close", 5, &p, end))
             return -1;
         if (lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
-        c->http.headers_sent = 1;
-        if (c->http.resp_len) {
+        c->http->headers_sent = 1;
+        if (c->http->resp_len) {
             lws_callback_on_writable(wsi);
             return 0;
         }
     } else {
         unsigned char buf[LWS_PRE + CHUNK];
-        size_t left = c->http.resp_len - c->http.resp_off, n = left < CHUNK ? left : CHUNK;
-        memcpy(buf + LWS_PRE, c->http.resp + c->http.resp_off, n);
+        size_t left = c->http->resp_len - c->http->resp_off, n = left < CHUNK ? left : CHUNK;
+        memcpy(buf + LWS_PRE, c->http->resp + c->http->resp_off, n);
         int final = n == left;
         if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
             (int)n)
             return -1;
-        c->http.resp_off += n;
+        c->http->resp_off += n;
         if (!final) {
             lws_callback_on_writable(wsi);
             return 0;
         }
     }
-    c->http.responding = 0;
-    if (c->http.close_after || lws_http_transaction_completed(wsi))
+    c->http->responding = 0;
+    if (c->http->close_after || lws_http_transaction_completed(wsi))
         return -1;
     return 0;
 }
@@ -553,12 +567,12 @@ int ms_http_handle(struct ms_conn *c)
 {
     /* Once per request: lws also reports a body (empty: Content-Length 0, or one it reads after a
      * malformed request we answered at once) for a request that was handled already. */
-    if (c->http.handled)
+    if (c->http->handled)
         return 0;
-    c->http.handled = 1;
+    c->http->handled = 1;
     struct ms_server *srv = c->srv;
-    const char *p = c->http.path;
-    int m = c->http.method;
+    const char *p = c->http->path;
+    int m = c->http->method;
     if (!strncmp(p, "/__mock/", 8) || !strcmp(p, "/__mock")) {
         if (srv->opt.control)
             return ms_control_handle(c) < 0 ? -1 : 0;

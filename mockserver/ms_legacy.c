@@ -90,8 +90,8 @@ static int unprocessable(struct ms_conn *c, const char *type, const char *msg)
 /* Parses the request body as a JSON object, or answers 422 and returns NULL (*rc set). */
 static cJSON *body_object(struct ms_conn *c, int *rc)
 {
-    cJSON *b = c->http.body ? ms_pyjson_parse(c->http.body, c->http.body_len, NULL, 0) : NULL;
-    if (!c->http.body_len) {
+    cJSON *b = c->http->body ? ms_pyjson_parse(c->http->body, c->http->body_len, NULL, 0) : NULL;
+    if (!c->http->body_len) {
         *rc = unprocessable(c, "missing", "Field required");
     } else if (!b) {
         *rc = unprocessable(c, "json_invalid", "JSON decode error");

@@ -67,6 +67,7 @@ struct ms_http {
     struct ms_journal_filter wait_filter;
     lws_sorted_usec_list_t sul_wait;
     struct ms_conn *next_waiter;
+    struct ms_conn *conn; /* the connection this belongs to */
 };
 
 enum { MS_HTTP_OTHER = 0, MS_HTTP_GET, MS_HTTP_POST, MS_HTTP_HEAD, MS_HTTP_DELETE };
@@ -118,7 +119,8 @@ struct ms_conn {
     int64_t open_ms;           /* monotonic ms at open */
     uint64_t expect_pending;   /* client_sends expectations this session has not met yet (bits) */
     lws_sorted_usec_list_t sul_expect;
-    struct ms_http http;
+    struct ms_http *http; /* HTTP connections only: made by the first request (ms_http_begin),
+                             freed with the connection (ms_http_free) */
 };
 
 /* What a scenario says about one upgrade attempt. */
@@ -380,6 +382,8 @@ int ms_http_respond_error(struct ms_conn *c, int status, const char *error);
 int ms_http_writeable(struct ms_conn *c);
 /* Frees the transaction's buffers and cancels a long-poll (end of transaction or connection). */
 void ms_http_release(struct ms_conn *c);
+/* ms_http_release, then frees the connection's HTTP state (end of the connection). */
+void ms_http_free(struct ms_conn *c);
 /* The value of query argument name (without '='), URL-decoded, copied into buf; NULL if absent or
  * longer than len - 1 (see ms_http_arg_len). Other arguments, however long, do not hide it. */
 const char *ms_http_arg(struct lws *wsi, const char *name, char *buf, int len);

@@ -349,6 +349,8 @@ int ms_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_WSI_DESTROY:
         free(lws_get_opaque_user_data(wsi)); /* an accepted upgrade that never opened */
         lws_set_opaque_user_data(wsi, NULL);
+        if (c)
+            ms_http_free(c);
         return 0;
     case LWS_CALLBACK_ADD_HEADERS:
         return add_uvicorn_headers(wsi, in);
@@ -363,7 +365,7 @@ int ms_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (c)
-            ms_http_release(c);
+            ms_http_free(c);
         break;
     default:
         break;
