@@ -68,8 +68,8 @@ def main():
             if a is None or b is None or (a if not more_better else b) == 0:
                 row.append("-")
             else:
-                ratio = a / b if more_better else b / a
-                row.append(f"{ratio:.1f}x {'more' if more_better else 'less'}")
+                better = a / b if more_better else b / a  # > 1: wsmock is better
+                row.append(f"{better:.1f}x better" if better >= 1 else f"{1 / better:.1f}x worse")
         row.append(meets(vals[base], target))
         lines.append(row)
     widths = [max(len(str(r[i])) for r in [head] + lines) for i in range(len(head))]
