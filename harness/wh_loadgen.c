@@ -239,8 +239,7 @@ static void flush(struct wh_lg *lg, size_t i)
 
 int wh_lg_send(struct wh_lg *lg, size_t i, int opcode, const void *data, size_t len)
 {
-    struct wh_lg_conn *c = &lg->c[i];
-    if (i >= lg->n || c->state != WH_LG_OPEN)
+    if (i >= lg->n || lg->c[i].state != WH_LG_OPEN)
         return -1;
     unsigned char stack[256];
     unsigned char *f = len + 14 <= sizeof(stack) ? stack : malloc(len + 14);
