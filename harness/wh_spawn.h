@@ -18,7 +18,8 @@ struct wh_proc {
 int wh_spawn_wsmock(struct wh_proc *p, const char *bin, const char *const *args, long timeout_ms,
                     char *err, size_t errlen);
 /*
- * Runs `/bin/sh -c "exec CMD"` (so the shell is replaced and p->pid is the server's own process),
+ * Runs CMD: split on spaces and exec'd directly when it is plain words, else through
+ * `/bin/sh -c "exec CMD"` (either way p->pid is the server's own process),
  * with the soft open-file limit raised to the hard one, stdout and stderr appended to log_file
  * (NULL: /dev/null), and the child killed if this process dies. Does not wait for anything: the
  * caller decides what "ready" means. p->out_fd is -1. Returns 0, or -1 with the reason in err.

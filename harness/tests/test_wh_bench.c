@@ -229,6 +229,20 @@ static void test_ready_times_a_started_server_to_its_first_websocket(void)
     CU_ASSERT_EQUAL(wh_proc_stop(&server, DEADLINE_MS), 0);
 }
 
+static void test_ready_runs_a_command_with_shell_syntax_through_sh(void)
+{
+    /* quotes: only a shell makes this the wsmock command */
+    struct wh_bench_opts o = small(wh_bench_free_port());
+    char cmd[1024], err[512] = "";
+    snprintf(cmd, sizeof(cmd), "'%s' --port %d --heartbeat-ms \"0\"", WSMOCK_BIN, o.port);
+    o.server_cmd = cmd;
+    struct wh_proc server = {0};
+    double ms = -1;
+    CU_ASSERT_EQUAL(wh_bench_ready(&o, &server, &ms, err, sizeof(err)), 0);
+    CU_ASSERT(ms > 0 && ms < DEADLINE_MS);
+    CU_ASSERT_EQUAL(wh_proc_stop(&server, DEADLINE_MS), 0);
+}
+
 static void test_ready_reports_a_server_that_exits(void)
 {
     struct wh_bench_opts o = small(wh_bench_free_port());
@@ -252,6 +266,7 @@ static CU_TestInfo bench_tests[] = {
     MS_TEST(test_soak_holds_with_heartbeats_and_no_drops),
     MS_TEST(test_soak_reports_connections_the_server_drops),
     MS_TEST(test_ready_times_a_started_server_to_its_first_websocket),
+    MS_TEST(test_ready_runs_a_command_with_shell_syntax_through_sh),
     MS_TEST(test_ready_reports_a_server_that_exits),
     CU_TEST_INFO_NULL,
 };
