@@ -9,6 +9,7 @@
 #include "wh_commands.h"
 #include "wh_conform.h"
 #include "wh_spawn.h"
+#include "wh_testkit.h"
 #include "wh_wsclient.h"
 
 static struct wh_proc mock;
@@ -190,30 +191,6 @@ static void test_conform_catches_a_deviating_backend(void)
     wh_conform_report_free(&rep);
 }
 
-/* Runs wh_conform_main in-process with stdout and stderr captured into out. */
-static int run_main(char **argv, int argc, char *out, size_t outlen)
-{
-    fflush(stdout);
-    fflush(stderr);
-    FILE *tmp = tmpfile();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
-    int saved1 = dup(1), saved2 = dup(2);
-    dup2(fileno(tmp), 1);
-    dup2(fileno(tmp), 2);
-    int rc = wh_conform_main(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(saved1, 1);
-    dup2(saved2, 2);
-    close(saved1);
-    close(saved2);
-    rewind(tmp);
-    size_t n = fread(out, 1, outlen - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
-    return rc;
-}
-
 static size_t count(const char *hay, const char *needle)
 {
     size_t n = 0;
@@ -232,7 +209,7 @@ static void test_conform_command_lines_summary_junit_and_exit_codes(void)
     close(fd);
     char *argv[] = {"conform", url, "--junit", xml_path, NULL};
     static char out[131072];
-    CU_ASSERT_EQUAL(run_main(argv, 4, out, sizeof(out)), 1);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_conform_main, argv, 4, out, sizeof(out)), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "PASS http.health\n"));
     CU_ASSERT_PTR_NOT_NULL(
         strstr(out, "FAIL http.ws_stats: status 404, expected 200: {\"detail\":\"Not Found\"}\n"));
@@ -269,7 +246,7 @@ static void test_conform_command_exits_0_when_all_pass(void)
     char *url = strdup(start_mock(NULL));
     char *argv[] = {"conform", url, NULL};
     static char out[131072];
-    CU_ASSERT_EQUAL(run_main(argv, 2, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_conform_main, argv, 2, out, sizeof(out)), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nconform: 72 passed, 0 failed, 0 skipped"));
     CU_ASSERT_PTR_NULL(strstr(out, "FAIL "));
     free(url);
@@ -279,14 +256,14 @@ static void test_conform_usage_errors_exit_2(void)
 {
     static char out[8192];
     char *a1[] = {"conform", NULL};
-    CU_ASSERT_EQUAL(run_main(a1, 1, out, sizeof(out)), 2);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_conform_main, a1, 1, out, sizeof(out)), 2);
     char *a2[] = {"conform", "wss://h:1", NULL};
-    CU_ASSERT_EQUAL(run_main(a2, 2, out, sizeof(out)), 2);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_conform_main, a2, 2, out, sizeof(out)), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "TLS is not supported"));
     char *a3[] = {"conform", "http://h:1", "--junit", NULL};
-    CU_ASSERT_EQUAL(run_main(a3, 3, out, sizeof(out)), 2);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_conform_main, a3, 3, out, sizeof(out)), 2);
     char *a4[] = {"conform", "--help", NULL};
-    CU_ASSERT_EQUAL(run_main(a4, 2, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_conform_main, a4, 2, out, sizeof(out)), 0);
     CU_ASSERT(!strncmp(out, "usage: wsharness conform URL", 28));
 }
 

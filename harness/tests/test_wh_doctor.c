@@ -18,6 +18,7 @@
 #include "wh_commands.h"
 #include "wh_doctor.h"
 #include "wh_spawn.h"
+#include "wh_testkit.h"
 #include "wh_wsclient.h"
 
 /* Up to two wsmocks per test (a backend and a frontend stand-in), stopped by the teardown. */
@@ -58,37 +59,10 @@ static int start_mock(const char *scenario)
     return start_mock_scaled(scenario, "1");
 }
 
-/* Loads an inline scenario (JSON text) into the wsmock on port. */
-static void load_scenario(int port, const char *json)
-{
-    struct wh_http_result r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    wh_http_request("127.0.0.1", port, "POST", "/__mock/scenario", h, json, strlen(json), 3000, &r);
-    if (r.resp.status != 200)
-        fprintf(stderr, "\n  scenario refused: %d %s\n", r.resp.status,
-                r.resp.body ? (char *)r.resp.body : r.detail);
-    CU_ASSERT_EQUAL_FATAL(r.resp.status, 200);
-    wh_http_result_free(&r);
-}
-
-/* A listening socket on 127.0.0.1, port 0. */
-static int listen_any(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof(a);
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT_FATAL(!bind(fd, (struct sockaddr *)&a, sizeof(a)));
-    CU_ASSERT_FATAL(!listen(fd, 16));
-    CU_ASSERT_FATAL(!getsockname(fd, (struct sockaddr *)&a, &al));
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
 static int closed_port(void)
 {
     int port;
-    close(listen_any(&port));
+    close(wh_test_listen_any(&port));
     return port;
 }
 
@@ -103,7 +77,7 @@ struct fake_rule {
 static int fake_server(const struct fake_rule *rules, size_t n)
 {
     int port;
-    int lfd = listen_any(&port);
+    int lfd = wh_test_listen_any(&port);
     pid_t pid = fork();
     CU_ASSERT_FATAL(pid >= 0);
     if (pid) {
@@ -345,7 +319,7 @@ static void test_doctor_says_it_cannot_check_a_tls_backend(void)
 static void test_doctor_names_a_backend_that_does_not_answer_http(void)
 {
     int port;
-    int lfd = listen_any(&port); /* the kernel completes the handshake; nobody answers */
+    int lfd = wh_test_listen_any(&port); /* the kernel completes the handshake; nobody answers */
     char url[64];
     url_of(port, url, sizeof(url));
     const char *p[] = {"accepts TCP connections but does not answer HTTP",
@@ -381,8 +355,9 @@ static void test_doctor_names_a_backend_without_any_websocket_router(void)
 static void test_doctor_names_upgrades_refused_in_front_of_a_present_router(void)
 {
     int port = start_mock(NULL);
-    load_scenario(port, "{\"name\":\"t-auth\",\"description\":\"an auth layer\",\"connections\":"
-                        "[{\"path\":\"/ws/*\",\"action\":\"refuse\",\"status\":401}]}");
+    wh_test_load_scenario(port,
+                          "{\"name\":\"t-auth\",\"description\":\"an auth layer\",\"connections\":"
+                          "[{\"path\":\"/ws/*\",\"action\":\"refuse\",\"status\":401}]}");
     char url[64];
     url_of(port, url, sizeof(url));
     const char *p[] = {"every /ws/* upgrade is refused with 401 although the enhanced router is "
@@ -394,8 +369,9 @@ static void test_doctor_names_upgrades_refused_in_front_of_a_present_router(void
 static void test_doctor_names_one_missing_route(void)
 {
     int port = start_mock(NULL);
-    load_scenario(port, "{\"name\":\"t-partial\",\"description\":\"no agent route\","
-                        "\"connections\":[{\"path\":\"/ws/agent/*\",\"action\":\"refuse\"}]}");
+    wh_test_load_scenario(port,
+                          "{\"name\":\"t-partial\",\"description\":\"no agent route\","
+                          "\"connections\":[{\"path\":\"/ws/agent/*\",\"action\":\"refuse\"}]}");
     char url[64];
     url_of(port, url, sizeof(url));
     const char *p[] = {"the upgrade on /ws/agent/doctor fails (403) while /ws/coordinator, "
@@ -407,8 +383,8 @@ static void test_doctor_names_one_missing_route(void)
 static void test_doctor_names_upgrades_that_get_no_answer(void)
 {
     int port = start_mock(NULL);
-    load_scenario(port, "{\"name\":\"t-hang\",\"description\":\"hang\",\"connections\":"
-                        "[{\"path\":\"/ws/*\",\"action\":\"hang\"}]}");
+    wh_test_load_scenario(port, "{\"name\":\"t-hang\",\"description\":\"hang\",\"connections\":"
+                                "[{\"path\":\"/ws/*\",\"action\":\"hang\"}]}");
     char url[64];
     url_of(port, url, sizeof(url));
     const char *p[] = {"answers HTTP but no /ws/* upgrade gets an answer",
@@ -419,8 +395,9 @@ static void test_doctor_names_upgrades_that_get_no_answer(void)
 static void test_doctor_names_a_backend_that_drops_open_connections(void)
 {
     int port = start_mock(NULL);
-    load_scenario(port, "{\"name\":\"t-drop\",\"description\":\"drops\",\"connections\":"
-                        "[{\"path\":\"/ws/*\",\"on_open\":[{\"wait_ms\":250},{\"drop\":true}]}]}");
+    wh_test_load_scenario(
+        port, "{\"name\":\"t-drop\",\"description\":\"drops\",\"connections\":"
+              "[{\"path\":\"/ws/*\",\"on_open\":[{\"wait_ms\":250},{\"drop\":true}]}]}");
     char url[64];
     url_of(port, url, sizeof(url));
     const char *p[] = {"closes open connections on its own",
@@ -436,37 +413,13 @@ static void test_doctor_names_an_unresolvable_host(void)
 
 /* ---- the command ---- */
 
-/* Runs wh_doctor_main in-process with stdout (and stderr) captured into out. */
-static int run_main(char **argv, int argc, char *out, size_t outlen)
-{
-    fflush(stdout);
-    fflush(stderr);
-    FILE *tmp = tmpfile();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
-    int saved1 = dup(1), saved2 = dup(2);
-    dup2(fileno(tmp), 1);
-    dup2(fileno(tmp), 2);
-    int rc = wh_doctor_main(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(saved1, 1);
-    dup2(saved2, 2);
-    close(saved1);
-    close(saved2);
-    rewind(tmp);
-    size_t n = fread(out, 1, outlen - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
-    return rc;
-}
-
 static void test_doctor_json_has_steps_and_the_diagnosis(void)
 {
     char url[64];
     url_of(start_mock("ws-001-unregistered-router"), url, sizeof(url));
     char *argv[] = {"doctor", url, "--json", "--timeout-ms", "500", NULL};
     static char out[65536];
-    CU_ASSERT_EQUAL(run_main(argv, 5, out, sizeof(out)), 1);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_doctor_main, argv, 5, out, sizeof(out)), 1);
     cJSON *j = cJSON_Parse(out);
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "diagnosis");
@@ -499,7 +452,7 @@ static void test_doctor_text_prints_each_step_then_one_diagnosis_line(void)
     url_of(start_mock("origin-check"), url, sizeof(url));
     char *argv[] = {"doctor", url, "--timeout-ms", "500", "--origin", "http://app.example", NULL};
     static char out[65536];
-    CU_ASSERT_EQUAL(run_main(argv, 6, out, sizeof(out)), 1);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_doctor_main, argv, 6, out, sizeof(out)), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "  ok    backend   tcp      127.0.0.1:"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "  FAIL  backend   upgrade  /ws/coordinator +Origin "));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, " ms  403 Forbidden, no 101"));
@@ -514,19 +467,19 @@ static void test_doctor_usage_errors_exit_2(void)
 {
     static char out[8192];
     char *a1[] = {"doctor", NULL};
-    CU_ASSERT_EQUAL(run_main(a1, 1, out, sizeof(out)), 2);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_doctor_main, a1, 1, out, sizeof(out)), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "the backend URL is missing"));
     char *a2[] = {"doctor", "127.0.0.1:3001", NULL};
-    CU_ASSERT_EQUAL(run_main(a2, 2, out, sizeof(out)), 2);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_doctor_main, a2, 2, out, sizeof(out)), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "not an http://"));
     char *a3[] = {"doctor", "http://h:1", "--timeout-ms", "soon", NULL};
-    CU_ASSERT_EQUAL(run_main(a3, 4, out, sizeof(out)), 2);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_doctor_main, a3, 4, out, sizeof(out)), 2);
     char *a4[] = {"doctor", "http://h:1", "--frontend", "https://h:2", NULL};
-    CU_ASSERT_EQUAL(run_main(a4, 4, out, sizeof(out)), 2);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_doctor_main, a4, 4, out, sizeof(out)), 2);
     char *a5[] = {"doctor", "http://h:1", "--bogus", NULL};
-    CU_ASSERT_EQUAL(run_main(a5, 3, out, sizeof(out)), 2);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_doctor_main, a5, 3, out, sizeof(out)), 2);
     char *a6[] = {"doctor", "--help", NULL};
-    CU_ASSERT_EQUAL(run_main(a6, 2, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(wh_test_run_main(wh_doctor_main, a6, 2, out, sizeof(out)), 0);
     CU_ASSERT(!strncmp(out, "usage: wsharness doctor URL", 27));
 }
 

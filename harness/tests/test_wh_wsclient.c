@@ -14,6 +14,7 @@
 #include "ms_test.h"
 #include "ms_time.h"
 #include "wh_spawn.h"
+#include "wh_testkit.h"
 #include "wh_wsclient.h"
 
 static struct wh_proc mock;
@@ -34,20 +35,6 @@ static int suite_cleanup(void)
     return wh_proc_stop(&mock, 5000) == 0 ? 0 : -1;
 }
 
-/* Loads a scenario (its JSON text) into the running wsmock through the control API. */
-static void load_scenario(const char *json)
-{
-    struct wh_http_result r;
-    const char *h[] = {"Content-Type: application/json", NULL};
-    wh_http_request("127.0.0.1", mock.port, "POST", "/__mock/scenario", h, json, strlen(json), 3000,
-                    &r);
-    if (r.resp.status != 200)
-        fprintf(stderr, "\n  scenario refused: %d %s %s\n", r.resp.status,
-                r.resp.body ? (char *)r.resp.body : "", r.detail);
-    CU_ASSERT_EQUAL_FATAL(r.resp.status, 200);
-    wh_http_result_free(&r);
-}
-
 static void unload_scenario(void)
 {
     struct wh_http_result r;
@@ -55,25 +42,11 @@ static void unload_scenario(void)
     wh_http_result_free(&r);
 }
 
-/* A listening socket on 127.0.0.1, port 0; *port gets the port. */
-static int listen_any(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof(a);
-    CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT_FATAL(!bind(fd, (struct sockaddr *)&a, sizeof(a)));
-    CU_ASSERT_FATAL(!listen(fd, 8));
-    CU_ASSERT_FATAL(!getsockname(fd, (struct sockaddr *)&a, &al));
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
 /* Forks a server that accepts one connection, reads the request head, writes reply, and closes.
  * Returns its pid; *port gets its port. */
 static pid_t fake_server(const void *reply, size_t len, int *port)
 {
-    int lfd = listen_any(port);
+    int lfd = wh_test_listen_any(port);
     pid_t pid = fork();
     CU_ASSERT_FATAL(pid >= 0);
     if (pid == 0) {
@@ -203,7 +176,7 @@ static void test_http_get_404_has_body(void)
 static void test_http_connection_refused(void)
 {
     int port;
-    close(listen_any(&port)); /* a port nobody listens on any more */
+    close(wh_test_listen_any(&port)); /* a port nobody listens on any more */
     struct wh_http_result r;
     CU_ASSERT_EQUAL(wh_http_request("127.0.0.1", port, "GET", "/health", NULL, NULL, 0, 2000, &r),
                     WH_NET_ERR_REFUSED);
@@ -215,7 +188,7 @@ static void test_http_connection_refused(void)
 static void test_http_silent_server_times_out_by_the_deadline(void)
 {
     int port;
-    int lfd = listen_any(&port); /* the kernel accepts; nobody ever answers */
+    int lfd = wh_test_listen_any(&port); /* the kernel accepts; nobody ever answers */
     struct wh_http_result r;
     int64_t t0 = ms_time_mono_ms();
     CU_ASSERT_EQUAL(wh_http_request("127.0.0.1", port, "GET", "/health", NULL, NULL, 0, 200, &r),
@@ -340,8 +313,9 @@ static void test_ws_refused_upgrade_keeps_status_and_exact_head(void)
 
 static void test_ws_origin_header_is_sent_only_when_asked(void)
 {
-    load_scenario("{\"name\":\"t-origin\",\"description\":\"origin\",\"connections\":[{\"path\":"
-                  "\"/ws/*\",\"origin\":\"present\",\"action\":\"refuse\",\"status\":451}]}");
+    wh_test_load_scenario(
+        mock.port, "{\"name\":\"t-origin\",\"description\":\"origin\",\"connections\":[{\"path\":"
+                   "\"/ws/*\",\"origin\":\"present\",\"action\":\"refuse\",\"status\":451}]}");
     struct wh_ws_opts o = {.origin = "http://localhost:5000", .timeout_ms = 3000};
     struct wh_ws *ws = wh_ws_connect("127.0.0.1", mock.port, "/ws/coordinator", &o);
     CU_ASSERT_EQUAL(ws->err, WH_NET_ERR_UPGRADE);
@@ -365,10 +339,11 @@ static void test_ws_extra_headers_and_fixed_key(void)
 
 static void test_ws_close_code_reason_fragments_and_server_ping(void)
 {
-    load_scenario("{\"name\":\"t-frames\",\"description\":\"frames\",\"connections\":[{\"path\":"
-                  "\"/ws/*\",\"welcome\":false,\"on_open\":[{\"ws_ping\":\"p\"},"
-                  "{\"send_fragmented\":{\"type\":\"x\",\"n\":12345},\"fragments\":3},"
-                  "{\"send_binary\":\"AAECAw==\"},{\"close\":4001,\"reason\":\"bye now\"}]}]}");
+    wh_test_load_scenario(
+        mock.port, "{\"name\":\"t-frames\",\"description\":\"frames\",\"connections\":[{\"path\":"
+                   "\"/ws/*\",\"welcome\":false,\"on_open\":[{\"ws_ping\":\"p\"},"
+                   "{\"send_fragmented\":{\"type\":\"x\",\"n\":12345},\"fragments\":3},"
+                   "{\"send_binary\":\"AAECAw==\"},{\"close\":4001,\"reason\":\"bye now\"}]}]}");
     struct wh_ws *ws = open_ok("/ws/workflow/f", NULL);
     expect_text(ws, "{\"type\":\"x\",\"n\":12345}"); /* the ping before it was answered, unseen */
     struct wh_ws_msg m;
@@ -387,8 +362,9 @@ static void test_ws_close_code_reason_fragments_and_server_ping(void)
 
 static void test_ws_drop_without_close_frame_is_closed(void)
 {
-    load_scenario("{\"name\":\"t-drop\",\"description\":\"drop\",\"connections\":[{\"path\":"
-                  "\"/ws/*\",\"on_open\":[{\"drop\":true}]}]}");
+    wh_test_load_scenario(
+        mock.port, "{\"name\":\"t-drop\",\"description\":\"drop\",\"connections\":[{\"path\":"
+                   "\"/ws/*\",\"on_open\":[{\"drop\":true}]}]}");
     struct wh_ws *ws = open_ok("/ws/coordinator", NULL);
     expect_text(ws, "{\"type\":\"info\"");
     struct wh_ws_msg m;
@@ -400,9 +376,10 @@ static void test_ws_drop_without_close_frame_is_closed(void)
 
 static void test_ws_reset_and_hang_are_reported(void)
 {
-    load_scenario("{\"name\":\"t-reset\",\"description\":\"reset\",\"connections\":["
-                  "{\"path\":\"/ws/agent/*\",\"action\":\"reset\"},"
-                  "{\"path\":\"/ws/coordinator\",\"action\":\"hang\"}]}");
+    wh_test_load_scenario(mock.port,
+                          "{\"name\":\"t-reset\",\"description\":\"reset\",\"connections\":["
+                          "{\"path\":\"/ws/agent/*\",\"action\":\"reset\"},"
+                          "{\"path\":\"/ws/coordinator\",\"action\":\"hang\"}]}");
     struct wh_ws_opts o = {.timeout_ms = 300};
     struct wh_ws *ws = wh_ws_connect("127.0.0.1", mock.port, "/ws/agent/x", &o);
     CU_ASSERT(ws->err == WH_NET_ERR_IO || ws->err == WH_NET_ERR_CLOSED);
