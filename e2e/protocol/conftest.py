@@ -10,7 +10,6 @@ Run:  /usr/bin/python3 -m pytest -q -p no:cacheprovider e2e/protocol
 
 import os
 import re
-import selectors
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wsproto_helpers import MOCK_TZ, http_request, wait_for  # noqa: E402
+from wsproto_helpers import MOCK_TZ, http_request, read_ready_line, wait_for  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_BIN = REPO_ROOT / "build" / "wsmock"
@@ -206,30 +205,9 @@ class WsmockServer(Backend):
         self.exit_code = None
 
     def _read_ready_line(self):
-        fd = self.proc.stdout.fileno()
-        sel = selectors.DefaultSelector()
-        sel.register(fd, selectors.EVENT_READ)
-        buf = b""
-        end = time.monotonic() + START_TIMEOUT
-        try:
-            while b"\n" not in buf:
-                left = end - time.monotonic()
-                if left <= 0:
-                    self.kill()
-                    raise AssertionError("wsmock (%s) printed no ready line within %.0f s; stdout %r\nstderr:\n%s"
-                                         % (" ".join(self.argv), START_TIMEOUT, buf, self.stderr_text()))
-                if not sel.select(left):
-                    continue
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    code = self.proc.wait(STOP_TIMEOUT)
-                    raise AssertionError("wsmock (%s) exited with %r before printing its ready line; stdout %r\n"
-                                         "stderr:\n%s" % (" ".join(self.argv), code, buf, self.stderr_text()))
-                buf += chunk
-        finally:
-            sel.close()
-        line, _, self._extra_stdout = buf.partition(b"\n")
-        return line.decode("utf-8", "replace") + "\n"
+        line, self._extra_stdout = read_ready_line(self.proc, "wsmock (%s)" % " ".join(self.argv),
+                                                   START_TIMEOUT, STOP_TIMEOUT, self.stderr_text)
+        return line
 
     def stderr_size(self):
         self._stderr.flush()

@@ -11,9 +11,7 @@ Run:  /usr/bin/python3 -m pytest -q -p no:cacheprovider e2e/protocol/test_record
 
 import contextlib
 import json
-import os
 import re
-import selectors
 import signal
 import socket
 import subprocess
@@ -26,7 +24,7 @@ import pytest
 import websockets
 import websockets.exceptions
 
-from wsproto_helpers import http_request, run, ws_open, ws_refused_status
+from wsproto_helpers import http_request, read_ready_line, run, ws_open, ws_refused_status
 
 pytestmark = pytest.mark.mock_only("the recorder and the replay are wsmock commands")
 
@@ -62,27 +60,7 @@ class Proc:
         self.exit_code = None
 
     def _read_line(self):
-        fd = self.proc.stdout.fileno()
-        buf = b""
-        end = time.monotonic() + START_TIMEOUT
-        with selectors.DefaultSelector() as sel:
-            sel.register(fd, selectors.EVENT_READ)
-            while b"\n" not in buf:
-                left = end - time.monotonic()
-                if left <= 0:
-                    self.kill()
-                    raise AssertionError("%s printed no ready line within %.0f s; stdout %r\nstderr:\n%s"
-                                         % (" ".join(self.argv), START_TIMEOUT, buf, self.stderr_text()))
-                if not sel.select(left):
-                    continue
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    code = self.proc.wait(STOP_TIMEOUT)
-                    raise AssertionError("%s exited with %r before its ready line; stdout %r\nstderr:\n%s"
-                                         % (" ".join(self.argv), code, buf, self.stderr_text()))
-                buf += chunk
-        line, _, rest = buf.partition(b"\n")
-        return line.decode("utf-8", "replace") + "\n", rest
+        return read_ready_line(self.proc, " ".join(self.argv), START_TIMEOUT, STOP_TIMEOUT, self.stderr_text)
 
     def stderr_text(self):
         self._stderr.flush()

@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import re
+import selectors
 import socket
 import struct
 import time
@@ -308,6 +309,34 @@ GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 def accept_key(key):
     return base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+
+
+def read_ready_line(proc, name, timeout, stop_timeout, stderr_text):
+    """The first stdout line of a starting process (select on the raw fd, with a deadline) and the bytes
+    after it. No line in time: the process is killed; it exits first: its code. Either raises
+    AssertionError naming `name` with the process's stderr (stderr_text())."""
+    fd = proc.stdout.fileno()
+    buf = b""
+    end = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while b"\n" not in buf:
+            left = end - time.monotonic()
+            if left <= 0:
+                proc.kill()
+                proc.wait(stop_timeout)
+                raise AssertionError("%s printed no ready line within %.0f s; stdout %r\nstderr:\n%s"
+                                     % (name, timeout, buf, stderr_text()))
+            if not sel.select(left):
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                code = proc.wait(stop_timeout)
+                raise AssertionError("%s exited with %r before its ready line; stdout %r\nstderr:\n%s"
+                                     % (name, code, buf, stderr_text()))
+            buf += chunk
+    line, _, rest = buf.partition(b"\n")
+    return line.decode("utf-8", "replace") + "\n", rest
 
 
 def raw_connect(host, port, timeout=5.0):
