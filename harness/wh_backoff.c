@@ -296,15 +296,20 @@ static void describe(const struct wh_backoff_attempt *x, char *buf, size_t len)
         snprintf(buf, len, "%s", x->outcome);
 }
 
+/* Appends printf output to the string in buf (cut at len - 1). */
+static void vcat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+    size_t used = strlen(buf);
+    if (used + 1 < len)
+        vsnprintf(buf + used, len - used, fmt, ap);
+}
+
 static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void cat(char *buf, size_t len, const char *fmt, ...)
 {
-    size_t used = strlen(buf);
-    if (used + 1 >= len)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf + used, len - used, fmt, ap);
+    vcat(buf, len, fmt, ap);
     va_end(ap);
 }
 
@@ -314,12 +319,9 @@ static void reason(char *buf, size_t len, const char *fmt, ...)
 static void reason(char *buf, size_t len, const char *fmt, ...)
 {
     cat(buf, len, "%s", strcmp(buf, "BAD") ? "; " : " ");
-    size_t used = strlen(buf);
-    if (used + 1 >= len)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf + used, len - used, fmt, ap);
+    vcat(buf, len, fmt, ap);
     va_end(ap);
 }
 
