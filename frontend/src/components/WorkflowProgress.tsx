@@ -8,7 +8,8 @@ const STATE_STYLE: Record<string, { icon: string; color: string }> = {
 };
 const OTHER_STATE = { icon: "○", color: "#9ca3af" };
 
-export interface WorkflowProgressProps {
+/** A workflow's progress as the page shows it. */
+export interface ProgressView {
   state: string;
   /** 0..1 */
   progress: number;
@@ -16,6 +17,9 @@ export interface WorkflowProgressProps {
   message: string | null;
   tasks: string[];
   error: string | null;
+}
+
+export interface WorkflowProgressProps extends ProgressView {
   onCancel?: () => void;
 }
 

@@ -2,7 +2,7 @@
 import { FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ReconnectStatus } from "../components/ReconnectStatus";
-import { percentOf, WorkflowProgress } from "../components/WorkflowProgress";
+import { percentOf, type ProgressView, WorkflowProgress } from "../components/WorkflowProgress";
 import { useAppWebSocket } from "../hooks/useAppWebSocket";
 import { normalizeProgress, ProgressUpdate, WsObject } from "../ws/messages";
 import { workflowPath } from "../ws/url";
@@ -19,15 +19,6 @@ export interface ChatLine {
   id: number;
   role: "system" | "user";
   text: string;
-}
-
-export interface ProgressView {
-  state: string;
-  progress: number;
-  stage: string | null;
-  message: string | null;
-  tasks: string[];
-  error: string | null;
 }
 
 export interface PageState {
