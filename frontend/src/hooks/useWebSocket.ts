@@ -1,19 +1,13 @@
 // useWebSocket -- the corrected React hook: one ReconnectingSocket per URL, StrictMode-safe, latest handler always used, status exposed for the UI.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { BackoffPolicy } from "../ws/backoff";
-import { WsObject } from "../ws/messages";
-import { ReconnectingSocket, SendResult, SocketStatus, WebSocketFactory } from "../ws/reconnectingSocket";
+import { ReconnectingSocket, ReconnectingSocketOptions, SendResult, SocketStatus } from "../ws/reconnectingSocket";
 
-export interface UseWebSocketOptions {
-  onMessage?: (message: WsObject) => void;
-  policy: BackoffPolicy;
-  heartbeatMs: number;
-  queueLimit: number;
-  connectTimeoutMs: number;
-  /** Tests inject a fake; the browser's WebSocket otherwise. Keep it stable (module-level) or it reconnects. */
-  createSocket?: WebSocketFactory;
-  random?: () => number;
-}
+/** The socket's options the hook passes through (the URL is the hook's own argument). createSocket: tests inject a
+ * fake, the browser's WebSocket otherwise; keep it stable (module-level) or it reconnects. */
+export type UseWebSocketOptions = Pick<
+  ReconnectingSocketOptions,
+  "onMessage" | "policy" | "heartbeatMs" | "queueLimit" | "connectTimeoutMs" | "createSocket" | "random"
+>;
 
 export interface UseWebSocketResult {
   isConnected: boolean;

@@ -1,16 +1,11 @@
 // @vitest-environment jsdom
 // AgentMonitor.test -- the /agents page against a fake socket: exact status texts and classes, metric cards for both shapes, filters, search, empty states, reconnect UI.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FakeWebSocket } from "../test/fakeWebSocket";
-import { allByTestId, byTestId, click, flush, Mounted, renderApp, step, typeInto } from "../test/render";
+import { pageHarness } from "../test/pageHarness";
+import { allByTestId, byTestId, click, step, typeInto } from "../test/render";
 
-let page: Mounted | null = null;
-
-async function open(path: string): Promise<HTMLElement> {
-  page = renderApp(path);
-  await flush();
-  return page.container;
-}
+const open = pageHarness();
 
 function coordinator(): FakeWebSocket {
   const s = FakeWebSocket.instances.filter((w) => w.url.endsWith("/ws/coordinator")).at(-1);
@@ -38,21 +33,6 @@ const NESTED = {
     },
   },
 };
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-  vi.stubGlobal("WebSocket", FakeWebSocket);
-  for (const m of ["log", "info", "warn", "error"] as const) vi.spyOn(console, m).mockImplementation(() => {});
-});
-
-afterEach(() => {
-  page?.unmount();
-  page = null;
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
 
 describe("Agent Monitor", () => {
   it("first paints Disconnected, zero counts and the waiting text, with one socket to /ws/coordinator", async () => {

@@ -1,16 +1,11 @@
 // @vitest-environment jsdom
 // Idea2Video.test -- the /idea2video page against a fake socket: the 🟢/🔴 indicator and titles, progress bar/percentage/stage, progress chat lines, episode switch.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FakeWebSocket } from "../test/fakeWebSocket";
-import { allByTestId, byTestId, click, flush, Mounted, renderApp, step, typeInto } from "../test/render";
+import { pageHarness } from "../test/pageHarness";
+import { allByTestId, byTestId, click, flush, step, typeInto } from "../test/render";
 
-let page: Mounted | null = null;
-
-async function open(path: string): Promise<HTMLElement> {
-  page = renderApp(path);
-  await flush();
-  return page.container;
-}
+const open = pageHarness();
 
 function progress(workflowId: string, state: string | null, p: number | null, stage: string | null, message: string | null, details: object = {}) {
   const m: Record<string, unknown> = { type: "progress", workflow_id: workflowId, timestamp: "2026-11-25T19:49:35.579027" };
@@ -21,21 +16,6 @@ function progress(workflowId: string, state: string | null, p: number | null, st
   m.details = details;
   return m;
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-  vi.stubGlobal("WebSocket", FakeWebSocket);
-  for (const m of ["log", "info", "warn", "error"] as const) vi.spyOn(console, m).mockImplementation(() => {});
-});
-
-afterEach(() => {
-  page?.unmount();
-  page = null;
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
 
 describe("Idea to Video", () => {
   it("connects to /ws/workflow/pending and shows no indicator without an episode", async () => {
