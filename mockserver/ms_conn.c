@@ -9,6 +9,8 @@
 
 /* The journal keeps at most this much of a frame's text. */
 #define JOURNAL_DATA_MAX 65536
+/* How long an ending session may take to get its last frames and close frame out. */
+#define CLOSE_GIVE_UP_S 5
 /* A write carries queued frames up to this many bytes (one frame may be bigger alone). */
 #define BATCH_MAX 65536
 
@@ -79,9 +81,6 @@ static int enqueue(struct ms_conn *c, struct ms_frame *f)
         lwsl_warn("wsmock: conn %llu: send queue full, closing with 1008\n",
                   (unsigned long long)c->id);
         ms_conn_close(c, 1008, "send queue full");
-        /* A peer that never reads cannot take the close frame either: give up on it after 5 s
-         * (lws then drops the connection, journaled as 1006) instead of holding it forever. */
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
         return MS_ERR_FULL;
     }
     if (c->q_tail)
@@ -169,6 +168,14 @@ int ms_conn_send_drip(struct ms_conn *c, const char *data, size_t len, int64_t d
     return MS_OK;
 }
 
+/* Once wsmock has decided to end a session, what is still queued (and the close frame) gets
+ * CLOSE_GIVE_UP_S to reach a peer that is not reading; then lws drops the connection (journaled as
+ * 1006, not clean) instead of holding it open forever. */
+static void give_up_after(struct ms_conn *c)
+{
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_GIVE_UP_S);
+}
+
 void ms_conn_close(struct ms_conn *c, int code, const char *reason)
 {
     if (ending(c))
@@ -179,6 +186,7 @@ void ms_conn_close(struct ms_conn *c, int code, const char *reason)
     snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");
     free_list(c->drip_head);
     c->drip_head = c->drip_tail = NULL;
+    give_up_after(c);
     lws_callback_on_writable(c->wsi);
 }
 
@@ -189,6 +197,7 @@ void ms_conn_drop(struct ms_conn *c)
     ms_conn_resume(c);
     c->drop = 1;
     c->closed_by_server = 1;
+    give_up_after(c);
     lws_callback_on_writable(c->wsi);
 }
 
